@@ -1,0 +1,85 @@
+"""Render services and run their own workflow exactly as a user would: make install, test, lint.
+
+Each combination below is one user's project; together they cover both queue
+types, every runtime, every job type alone and together, and the optional
+settings. uv's cache is shared, so installs after the first are quick.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import interpreter_for, render
+
+PROJECTS = {
+    "defaults": {},
+    "fifo-process_order": {"queue_type": "fifo", "job_types": ["process_order"]},
+    "py312-standard-big-batches": {
+        "runtime": "python3.12",
+        "job_types": ["webhook", "send_email"],
+        "batch_size": 100,
+        "batching_window": 2,
+        "max_concurrency": 5,
+        "alarm_email": "ops@example.com",
+        "lambda_architecture": "x86_64",
+    },
+    "py314-fifo-fixed-group": {
+        "runtime": "python3.14",
+        "queue_type": "fifo",
+        "fifo_group_strategy": "fixed",
+        "job_types": ["generate_report", "webhook"],
+        "aws_region": "us-east-1",
+    },
+}
+
+
+def make(project: Path, target: str, env: dict[str, str]) -> float:
+    started = time.monotonic()
+    result = subprocess.run(
+        ["make", target], cwd=project, env=env, capture_output=True, text=True, check=False
+    )
+    elapsed = time.monotonic() - started
+    print(f"make {target}: {elapsed:.1f} s")
+    assert result.returncode == 0, (
+        f"make {target} failed in {project}:\n{result.stdout[-6000:]}\n{result.stderr[-4000:]}"
+    )
+    return elapsed
+
+
+@pytest.mark.project
+@pytest.mark.parametrize("answers", PROJECTS.values(), ids=PROJECTS.keys())
+def test_rendered_service_passes_its_own_workflow(tmp_path: Path, answers: dict[str, Any]) -> None:
+    project = render(tmp_path / "svc", **answers)
+    python_version = answers.get("runtime", "python3.13").removeprefix("python")
+    env = {**os.environ, "UV_PYTHON": interpreter_for(python_version)}
+
+    for target in ("install", "test", "lint"):
+        make(project, target, env)
+
+
+@pytest.mark.project
+def test_package_builds_a_lambda_zip_for_the_target_platform(tmp_path: Path) -> None:
+    project = render(tmp_path / "svc")
+    env = {**os.environ, "UV_PYTHON": interpreter_for("3.13")}
+    make(project, "install", env)
+
+    make(project, "package", env)
+
+    with zipfile.ZipFile(project / "dist" / "lambda.zip") as archive:
+        names = archive.namelist()
+    assert "my_queue_service/handler.py" in names
+    assert any(name.startswith("aws_lambda_powertools/") for name in names)
+    # arm64 is the default architecture: the compiled dependency must be built for it.
+    assert any(
+        name.startswith("pydantic_core/") and "aarch64" in name and name.endswith(".so")
+        for name in names
+    )
+    # The runtime provides boto3; test tools never ship.
+    assert not any(name.startswith(("boto3/", "moto/", "pytest/")) for name in names)
+    assert not any("__pycache__" in name for name in names)

@@ -1,0 +1,133 @@
+"""Every combination of answers renders, holds what its answers ask for and nothing else.
+
+Cheap checks only (files, contents, ruff, terraform fmt); the full workflow of
+a few rendered services runs in test_projects.py.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import JOB_TYPES, package_dir, render
+
+RUNTIMES = ["python3.12", "python3.13", "python3.14"]
+QUEUE_TYPES = ["standard", "fifo"]
+JOB_SUBSETS = [JOB_TYPES, *([job] for job in JOB_TYPES), ["send_email", "webhook"]]
+
+COMBINATIONS = [
+    pytest.param(
+        {"runtime": runtime, "queue_type": queue_type, "job_types": jobs},
+        id=f"{runtime}-{queue_type}-{'+'.join(jobs)}",
+    )
+    for runtime, queue_type, jobs in itertools.product(RUNTIMES, QUEUE_TYPES, JOB_SUBSETS)
+]
+
+# Jinja left in the output would mean a broken template; GitHub expressions are ${{ ... }}.
+LEFTOVER_JINJA = re.compile(r"\{%|(?<!\$)\{\{")
+
+
+def read_all(directory: Path, pattern: str) -> str:
+    return "\n".join(path.read_text() for path in sorted(directory.glob(pattern)))
+
+
+@pytest.mark.parametrize("answers", COMBINATIONS)
+def test_combination_renders_what_it_asks_for(tmp_path: Path, answers: dict[str, Any]) -> None:
+    project = render(tmp_path / "svc", **answers)
+    package = package_dir(project)
+    infra = read_all(project / "infra", "*.tf")
+    jobs = set(answers["job_types"])
+    fifo = answers["queue_type"] == "fifo"
+    sample_event = (project / "events" / "sqs-batch.json").read_text()
+
+    for job in JOB_TYPES:
+        chosen = job in jobs
+        assert (package / "jobs" / f"{job}.py").exists() == chosen, job
+        assert (project / "tests" / f"test_{job}.py").exists() == chosen, job
+        assert (project / "infra" / f"{job}.tf").exists() == chosen, job
+        assert (f'\\"type\\": \\"{job}\\"' in sample_event) == chosen, job
+    assert (package / "signing.py").exists() == ("webhook" in jobs)
+    assert ("EMAIL_FROM" in infra) == ("send_email" in jobs)
+    assert ("ses:SendEmail" in infra) == ("send_email" in jobs)
+    assert ("ORDERS_TABLE" in infra) == ("process_order" in jobs)
+    assert ("REPORTS_BUCKET" in infra) == ("generate_report" in jobs)
+    assert ("WEBHOOK_SIGNING_SECRET_PARAM" in infra) == ("webhook" in jobs)
+    pyproject = (project / "pyproject.toml").read_text()
+    assert ("urllib3" in pyproject) == ("webhook" in jobs)
+    python_version = answers["runtime"].removeprefix("python")
+    assert (project / ".python-version").read_text().strip() == python_version
+
+    handler = (package / "handler.py").read_text()
+    producer = (package / "producer.py").read_text()
+    assert ("SqsFifoPartialProcessor" in handler) == fifo
+    assert ("BatchProcessor(" in handler) == (not fifo)
+    assert ("MessageGroupId" in producer) == fifo
+    assert ("DelaySeconds" in producer) == (not fifo)
+    assert ("fifo_queue" in infra) == fifo
+    assert ("maximum_batching_window_in_seconds" in infra) == (not fifo)
+    # A function-level DLQ only serves asynchronous invokes, never an SQS event source.
+    assert not re.search(r"dead_letter_config\s*\{", infra)
+    assert "ReportBatchItemFailures" in infra
+    assert f'"{answers["runtime"]}"' in infra
+
+    answers_file = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert answers_file["queue_type"] == answers["queue_type"]
+    assert answers_file["job_types"] == answers["job_types"]
+    assert "_commit" in answers_file
+
+    for path in project.rglob("*"):
+        if path.is_file():
+            assert not LEFTOVER_JINJA.search(path.read_text()), f"Jinja left in {path}"
+
+    ruff = shutil.which("ruff")
+    assert ruff, "ruff is installed by scripts/test.sh"
+    for command in ([ruff, "check", "--quiet", "."], [ruff, "format", "--check", "--quiet", "."]):
+        result = subprocess.run(command, cwd=project, capture_output=True, text=True, check=False)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+    terraform = shutil.which("terraform")
+    assert terraform, "terraform is required on PATH"
+    result = subprocess.run(
+        [terraform, "fmt", "-check", "-recursive", "infra"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, f"terraform fmt would change: {result.stdout}"
+
+
+@pytest.mark.parametrize(
+    ("answers", "present", "absent"),
+    [
+        ({"alarm_email": "ops@example.com"}, ["aws_sns_topic", "ops@example.com"], []),
+        ({}, [], ["aws_sns_topic"]),
+        ({"max_concurrency": 25}, ["maximum_concurrency", "25"], []),
+        ({"batch_size": 500, "batching_window": 5}, ["500", "= 5"], []),
+    ],
+)
+def test_optional_settings_reach_the_infrastructure(
+    tmp_path: Path, answers: dict[str, Any], present: list[str], absent: list[str]
+) -> None:
+    infra = read_all(render(tmp_path / "svc", **answers) / "infra", "*.tf")
+
+    for text in present:
+        assert text in infra
+    for text in absent:
+        assert text not in infra
+
+
+def test_visibility_timeout_is_derived_from_timeout_and_window(tmp_path: Path) -> None:
+    project = render(
+        tmp_path / "svc", lambda_timeout=120, batch_size=100, batching_window=10
+    )
+
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert answers["visibility_timeout"] == 6 * 120 + 10
+    assert "730" in read_all(project / "infra", "*.tf")
