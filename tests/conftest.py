@@ -6,11 +6,15 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from copier import run_copy
+
+if TYPE_CHECKING:
+    from _pytest.terminal import TerminalReporter
 
 ROOT = Path(__file__).resolve().parent.parent
 JOB_TYPES = ["send_email", "process_order", "generate_report", "webhook"]
@@ -30,6 +34,14 @@ def render(destination: Path, **answers: Any) -> Path:
         quiet=True,
     )
     return destination
+
+
+def tool(name: str) -> str:
+    """A command installed beside this interpreter (scripts/test.sh's venv), else on PATH."""
+    found = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
+    if not found:
+        pytest.fail(f"{name} is required: scripts/test.sh installs it")
+    return found
 
 
 def package_dir(project: Path) -> Path:
@@ -74,3 +86,29 @@ def interpreter_for(python_version: str) -> str:
     chosen = usable[-1]
     print(f"python{python_version} is not installed; testing with {chosen[0]}.{chosen[1]}")
     return pythons[chosen]
+
+
+# Summary table of the slow, per-combination tests: (combination, result, seconds).
+SUMMARISED = ("test_projects.py", "test_local_pipeline.py", "test_combination_renders")
+_combination_results: list[tuple[str, str, float]] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Collect per-combination outcomes (under xdist, the controller sees every worker's)."""
+    if not any(marker in report.nodeid for marker in SUMMARISED):
+        return
+    if report.when == "call" or (report.when == "setup" and not report.passed):
+        name = report.nodeid.split("::")[-1]
+        _combination_results.append((name, report.outcome, report.duration))
+
+
+def pytest_terminal_summary(terminalreporter: TerminalReporter) -> None:
+    if not _combination_results:
+        return
+    terminalreporter.section("combinations (slowest first)")
+    width = max(len(name) for name, _, _ in _combination_results)
+    terminalreporter.write_line(f"{'combination':<{width}}  {'result':<7}  seconds")
+    for name, outcome, seconds in sorted(_combination_results, key=lambda row: -row[2]):
+        terminalreporter.write_line(f"{name:<{width}}  {outcome:<7}  {seconds:7.1f}")
+    total = sum(seconds for _, _, seconds in _combination_results)
+    terminalreporter.write_line(f"{len(_combination_results)} combinations, {total:.0f} s in all")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import ROOT, render
+from conftest import ROOT, render, tool
 
 QUESTIONS = {
     name: spec
@@ -36,7 +36,10 @@ BAD_ANSWERS: list[tuple[dict[str, Any], str]] = [
     ({"project_slug": "service-"}, "not end with a hyphen"),
     ({"project_slug": "9lives"}, "start with a letter"),
     ({"project_slug": "a--b"}, "single hyphens"),
-    ({"runtime": "nodejs22.x"}, "'nodejs22.x' is not in ['python3.13', 'python3.14', 'python3.12']"),
+    (
+        {"runtime": "nodejs22.x"},
+        "'nodejs22.x' is not in ['python3.13', 'python3.14', 'python3.12']",
+    ),
     ({"runtime": "python3.11"}, "is not in"),
     ({"queue_type": "priority"}, "'priority' is not in ['standard', 'fifo']"),
     ({"iac": "sam"}, "'sam' is not in ['terraform']"),
@@ -89,7 +92,15 @@ def test_a_bad_answer_is_refused_and_nothing_is_rendered(
 
 def test_the_cli_renders_without_trust(tmp_path: Path) -> None:
     result = subprocess.run(
-        ["copier", "copy", "--defaults", "--vcs-ref", "HEAD", str(ROOT), str(tmp_path / "svc")],
+        [
+            tool("copier"),
+            "copy",
+            "--defaults",
+            "--vcs-ref",
+            "HEAD",
+            str(ROOT),
+            str(tmp_path / "svc"),
+        ],
         capture_output=True,
         text=True,
         check=False,

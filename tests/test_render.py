@@ -1,4 +1,4 @@
-"""Every combination of answers renders, holds what its answers ask for and nothing else.
+"""Every combination of runtime, queue type, IaC tool and job-type subset renders what it asks for.
 
 Cheap checks only (files, contents, ruff, terraform fmt); the full workflow of
 a few rendered services runs in test_projects.py.
@@ -8,25 +8,32 @@ from __future__ import annotations
 
 import itertools
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from conftest import JOB_TYPES, package_dir, render
+from conftest import JOB_TYPES, ROOT, package_dir, render, tool
 
 RUNTIMES = ["python3.12", "python3.13", "python3.14"]
 QUEUE_TYPES = ["standard", "fifo"]
-JOB_SUBSETS = [JOB_TYPES, *([job] for job in JOB_TYPES), ["send_email", "webhook"]]
+# Every non-empty subset of job types (15), in the order copier.yml lists them.
+JOB_SUBSETS = [
+    list(subset)
+    for size in range(1, len(JOB_TYPES) + 1)
+    for subset in itertools.combinations(JOB_TYPES, size)
+]
+IAC_TOOLS = ["terraform"]
 
 COMBINATIONS = [
     pytest.param(
-        {"runtime": runtime, "queue_type": queue_type, "job_types": jobs},
-        id=f"{runtime}-{queue_type}-{'+'.join(jobs)}",
+        {"runtime": runtime, "queue_type": queue_type, "iac": iac, "job_types": jobs},
+        id=f"{runtime}-{queue_type}-{iac}-{'+'.join(jobs)}",
     )
-    for runtime, queue_type, jobs in itertools.product(RUNTIMES, QUEUE_TYPES, JOB_SUBSETS)
+    for runtime, queue_type, iac, jobs in itertools.product(
+        RUNTIMES, QUEUE_TYPES, IAC_TOOLS, JOB_SUBSETS
+    )
 ]
 
 # Jinja left in the output would mean a broken template; GitHub expressions are ${{ ... }}.
@@ -85,14 +92,12 @@ def test_combination_renders_what_it_asks_for(tmp_path: Path, answers: dict[str,
         if path.is_file():
             assert not LEFTOVER_JINJA.search(path.read_text()), f"Jinja left in {path}"
 
-    ruff = shutil.which("ruff")
-    assert ruff, "ruff is installed by scripts/test.sh"
+    ruff = tool("ruff")
     for command in ([ruff, "check", "--quiet", "."], [ruff, "format", "--check", "--quiet", "."]):
         result = subprocess.run(command, cwd=project, capture_output=True, text=True, check=False)
         assert result.returncode == 0, result.stdout + result.stderr
 
-    terraform = shutil.which("terraform")
-    assert terraform, "terraform is required on PATH"
+    terraform = tool("terraform")
     result = subprocess.run(
         [terraform, "fmt", "-check", "-recursive", "infra"],
         cwd=project,
@@ -124,10 +129,35 @@ def test_optional_settings_reach_the_infrastructure(
 
 
 def test_visibility_timeout_is_derived_from_timeout_and_window(tmp_path: Path) -> None:
-    project = render(
-        tmp_path / "svc", lambda_timeout=120, batch_size=100, batching_window=10
-    )
+    project = render(tmp_path / "svc", lambda_timeout=120, batch_size=100, batching_window=10)
 
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     assert answers["visibility_timeout"] == 6 * 120 + 10
     assert "730" in read_all(project / "infra", "*.tf")
+
+
+def test_github_workflows_are_valid(tmp_path: Path) -> None:
+    """The rendered service's workflow and the template's own pass the workflow schema."""
+    project = render(tmp_path / "svc")
+    workflows = [
+        project / ".github" / "workflows" / "ci.yml",
+        ROOT / ".github" / "workflows" / "ci.yml",
+    ]
+
+    result = subprocess.run(
+        [
+            tool("check-jsonschema"),
+            "--builtin-schema",
+            "vendor.github-workflows",
+            *map(str, workflows),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    rendered = yaml.safe_load(workflows[0].read_text())
+    # Deploys use short-lived OIDC credentials, never stored keys.
+    assert rendered["jobs"]["deploy"]["permissions"]["id-token"] == "write"
+    assert "aws-access-key-id" not in workflows[0].read_text()
