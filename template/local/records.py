@@ -1,7 +1,8 @@
 """Build Lambda SQS events from real ReceiveMessage output, as the event source mapping does.
 
-Tests receive messages from a (moto) queue and hand the handler exactly the
-event Lambda would build from them, instead of hand-written JSON.
+The one implementation of the record format: the local event-source emulator
+(`make local`) builds its events with it, and the tests hand the handler exactly
+the event Lambda would build from a (moto) queue, instead of hand-written JSON.
 """
 
 from __future__ import annotations
