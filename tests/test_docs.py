@@ -1,0 +1,195 @@
+"""The documentation site builds without a warning, and its question reference matches copier.yml.
+
+The build needs mkdocs and mkdocs-material (docs/requirements.txt). Without them
+these tests fail instead of skipping: a skipped check would let broken docs pass.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+HOOK = ROOT / "docs" / "hooks" / "prompts.py"
+QUESTIONS: dict[str, dict[str, Any]] = {
+    name: spec if isinstance(spec, dict) else {"default": spec}
+    for name, spec in yaml.safe_load((ROOT / "copier.yml").read_text()).items()
+    if not name.startswith("_")
+}
+BUILD_TIMEOUT_SECONDS = 300
+# MkDocs logs "WARNING -  <message>"; --strict turns each into a failed build.
+WARNING_LINE = re.compile(r"^(WARNING|ERROR)\b.*$", re.MULTILINE)
+
+
+def one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+@dataclass(frozen=True)
+class Build:
+    site: Path
+    result: subprocess.CompletedProcess[str] | None = None
+    problem: str | None = None
+
+    @property
+    def output(self) -> str:
+        if self.result is None:
+            return str(self.problem)
+        return f"--- stdout ---\n{self.result.stdout}\n--- stderr ---\n{self.result.stderr}"
+
+
+@pytest.fixture(scope="module")
+def build(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """`mkdocs build --strict` of the whole site into a temporary directory."""
+    site = tmp_path_factory.mktemp("site")
+    missing = [name for name in ("mkdocs", "material") if importlib.util.find_spec(name) is None]
+    if missing:
+        return Build(
+            site,
+            problem=f"{' and '.join(missing)} not installed in this environment; install "
+            "docs/requirements.txt (`pip install -r docs/requirements.txt`, which "
+            "scripts/test.sh does). The docs checks fail rather than skip.",
+        )
+    # Material prints an end-of-life banner on every build; it is not a build warning.
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    try:
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "mkdocs",
+                "build",
+                "--strict",
+                "--config-file",
+                str(ROOT / "mkdocs.yml"),
+                "--site-dir",
+                str(site),
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=BUILD_TIMEOUT_SECONDS,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return Build(site, problem=f"mkdocs build did not finish within {BUILD_TIMEOUT_SECONDS} s")
+    return Build(site, result)
+
+
+class _Sections(HTMLParser):
+    """The text under each heading of a page that has an id, by that id."""
+
+    HEADINGS = frozenset({"h1", "h2", "h3", "h4"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.sections: dict[str, list[str]] = {}
+        self._current: list[str] | None = None
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in {"script", "style"}:
+            self._skip += 1
+        if tag in self.HEADINGS:
+            heading_id = dict(attrs).get("id")
+            self._current = self.sections.setdefault(heading_id, []) if heading_id else None
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in {"script", "style"}:
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip and self._current is not None:
+            self._current.append(data)
+
+
+def page_sections(page: Path) -> dict[str, str]:
+    parser = _Sections()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return {key: one_line(" ".join(parts)) for key, parts in parser.sections.items()}
+
+
+def test_the_site_builds_strictly_without_warnings(build: Build) -> None:
+    assert build.result is not None, build.problem
+    assert build.result.returncode == 0, f"mkdocs build --strict failed:\n{build.output}"
+    warnings = WARNING_LINE.findall(build.result.stderr + build.result.stdout)
+    assert not warnings, "mkdocs build warned:\n" + "\n".join(warnings)
+    built = {path.parent.name for path in build.site.glob("*/index.html")}
+    pages = {path.stem for path in (ROOT / "docs").glob("*.md")} - {"index"}
+    assert (build.site / "index.html").is_file(), "the home page was not built"
+    assert pages <= built, f"pages not built: {sorted(pages - built)}"
+    assert not (build.site / "hooks").exists(), "the hook script was published with the site"
+
+
+def choice_values(spec: dict[str, Any]) -> list[Any]:
+    choices = spec.get("choices") or []
+    return list(choices.values()) if isinstance(choices, dict) else list(choices)
+
+
+def test_the_prompts_page_names_every_question_with_its_help_text(build: Build) -> None:
+    assert build.result is not None, build.problem
+    page = build.site / "prompts" / "index.html"
+    assert page.is_file(), f"the site was not built:\n{build.output}"
+    assert "copier-questions" not in page.read_text(encoding="utf-8"), "marker not replaced"
+    sections = page_sections(page)
+    for name, spec in QUESTIONS.items():
+        assert name in sections, f"no section for the question {name} on the prompts page"
+        section = sections[name]
+        help_text = one_line(spec.get("help") or "")
+        assert help_text in section, f"help text of {name} missing from its section: {section!r}"
+        default = spec.get("default")
+        if isinstance(default, str) and "{{" in default:
+            assert "computed" in section, f"{name}: its Jinja default is not marked computed"
+            assert one_line(default) in section, f"{name}: its default expression is not shown"
+        when = spec.get("when")
+        if when is False:
+            assert "Computed value" in section, f"{name}: when: false is not marked computed"
+        elif isinstance(when, str):
+            condition = one_line(when).removeprefix("{{").removesuffix("}}").strip()
+            assert condition in section, f"{name}: its condition is not shown"
+        for value in choice_values(spec):
+            assert str(value) in section, f"{name}: the choice {value!r} is not listed"
+
+
+def test_the_checked_in_prompts_page_is_only_an_intro_and_the_marker() -> None:
+    source = (ROOT / "docs" / "prompts.md").read_text(encoding="utf-8")
+    assert "<!-- copier-questions -->" in source
+    headings = [line for line in source.splitlines() if line.startswith("#")]
+    assert headings == ["# Questions"], (
+        "docs/prompts.md documents questions by hand; the hook generates them from copier.yml"
+    )
+
+
+@pytest.mark.parametrize("name", sorted(QUESTIONS))
+def test_every_question_has_help_text(name: str) -> None:
+    assert one_line(QUESTIONS[name].get("help") or ""), f"{name} in copier.yml has no help text"
+
+
+def _load_hook() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("docs_prompts_hook", HOOK)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_hook_warns_about_a_question_without_help_text(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    hook = _load_hook()
+    with caplog.at_level(logging.WARNING, logger="mkdocs"):
+        hook.render_reference({"silent": {"type": "str", "default": "x"}})
+    assert "question 'silent' has no help text" in caplog.text
