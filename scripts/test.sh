@@ -12,7 +12,9 @@ done
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --requirement tests/requirements.txt
+# Some machines point pip at extra local indexes that may be absent; pip warns per package.
+.venv/bin/python -m pip install --quiet --requirement tests/requirements.txt \
+  --requirement docs/requirements.txt 2>&1 | { grep -v "^WARNING: Location" || true; }
 export PATH="$PWD/.venv/bin:$PATH"
 
 # uv must not try to download interpreters: the tests pick installed ones.
