@@ -39,7 +39,7 @@ class TemplateHistory:
 def template(tmp_path_factory: pytest.TempPathFactory) -> TemplateHistory:
     """This template at v1.0.0, and v1.1.0 with a fix in files users also edit."""
     path = tmp_path_factory.mktemp("template") / "repo"
-    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(path)], check=True)
+    subprocess.run(["git", "clone", "--quiet", "--no-tags", str(ROOT), str(path)], check=True)
     git(path, "tag", "v1.0.0")
     readme = path / "template" / "README.md.jinja"
     readme.write_text(readme.read_text() + "\n## Support\n\nAsk the platform team.\n")
