@@ -46,18 +46,17 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def make(project: Path, env: dict[str, str], *args: str) -> str:
+def run(project: Path, env: dict[str, str], command: list[str], timeout: int) -> str:
+    """Run ``command`` in the rendered project and return its output; fail with both streams."""
     result = subprocess.run(
-        ["make", *args],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
+        command, cwd=project, env=env, capture_output=True, text=True, check=False, timeout=timeout
     )
-    assert result.returncode == 0, f"make {' '.join(args)}:\n{result.stdout}\n{result.stderr}"
+    assert result.returncode == 0, f"{' '.join(command)}:\n{result.stdout}\n{result.stderr}"
     return result.stdout
+
+
+def make(project: Path, env: dict[str, str], *args: str) -> str:
+    return run(project, env, ["make", *args], timeout=600)
 
 
 def wait_for(what: str, check: Callable[[], bool], log: Path) -> None:
@@ -87,17 +86,8 @@ print(json.dumps(dynamodb.scan(TableName=table)["Items"]))
 
 
 def project_python(project: Path, env: dict[str, str], script: str, *args: str) -> str:
-    result = subprocess.run(
-        [str(project / ".venv" / "bin" / "python"), "-c", script, *args],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+    python = str(project / ".venv" / "bin" / "python")
+    return run(project, env, [python, "-c", script, *args], timeout=120)
 
 
 def read_env(path: Path) -> dict[str, str]:
