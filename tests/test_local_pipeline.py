@@ -1,8 +1,8 @@
 """`make local` end to end, as a user runs it: two terminals, one rendered service each time.
 
 Terminal 1 runs `make local` (moto + the event-source emulator + the handler);
-terminal 2 sends jobs with `make send` and with a raw SQS client (as the AWS CLI
-would), inspects the DLQ and redrives it. Ctrl-C must stop everything cleanly.
+terminal 2 sends jobs with `make send` and with `aws sqs send-message`, inspects
+the DLQ and redrives it. Ctrl-C must stop everything cleanly.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import interpreter_for, render
+from conftest import interpreter_for, render, tool
 
 SEND_EMAIL = {"to": "test@example.com", "subject": "Test", "body": "Hello"}
 ORDER = {
@@ -29,15 +29,21 @@ ORDER = {
     "items": [{"sku": "BOOK-1", "quantity": 2, "unitPrice": "12.50"}],
     "total": "25.00",
 }
+# answers, job type to send, its payload, and the make target that starts the stack.
 PROJECTS = {
-    "defaults": ({}, "send_email", SEND_EMAIL),
+    "defaults": ({}, "send_email", SEND_EMAIL, "local"),
     "fifo-process_order": (
         {"queue_type": "fifo", "job_types": ["process_order"]},
         "process_order",
         ORDER,
+        "local",
     ),
+    # The same pipeline on resources that Terraform built from infra/.
+    "defaults-local-infra": ({}, "send_email", SEND_EMAIL, "local-infra"),
 }
 STEP_TIMEOUT = 60.0
+# make package, terraform init and an apply that moto slows to ~25 s per queue and policy.
+START_TIMEOUT = {"local": STEP_TIMEOUT, "local-infra": 600.0}
 
 
 def free_port() -> int:
@@ -59,8 +65,10 @@ def make(project: Path, env: dict[str, str], *args: str) -> str:
     return run(project, env, ["make", *args], timeout=600)
 
 
-def wait_for(what: str, check: Callable[[], bool], log: Path) -> None:
-    deadline = time.monotonic() + STEP_TIMEOUT
+def wait_for(
+    what: str, check: Callable[[], bool], log: Path, timeout: float = STEP_TIMEOUT
+) -> None:
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():
             return
@@ -69,13 +77,6 @@ def wait_for(what: str, check: Callable[[], bool], log: Path) -> None:
 
 
 # Run in the rendered project's own environment, which has boto3 (the template's does not).
-SEND_RAW = """
-import json, sys, boto3
-endpoint, region, queue_url, body, fifo_options = sys.argv[1:]
-sqs = boto3.client("sqs", endpoint_url=endpoint, region_name=region,
-                   aws_access_key_id="local", aws_secret_access_key="local")
-sqs.send_message(QueueUrl=queue_url, MessageBody=body, **json.loads(fifo_options))
-"""
 SCAN = """
 import json, sys, boto3
 endpoint, region, table = sys.argv[1:]
@@ -96,9 +97,11 @@ def read_env(path: Path) -> dict[str, str]:
 
 
 @pytest.mark.project
-@pytest.mark.parametrize(("answers", "job_type", "payload"), PROJECTS.values(), ids=PROJECTS.keys())
+@pytest.mark.parametrize(
+    ("answers", "job_type", "payload", "target"), PROJECTS.values(), ids=PROJECTS.keys()
+)
 def test_make_local_runs_the_pipeline_and_stops_cleanly(
-    tmp_path: Path, answers: dict[str, Any], job_type: str, payload: dict[str, Any]
+    tmp_path: Path, answers: dict[str, Any], job_type: str, payload: dict[str, Any], target: str
 ) -> None:
     project = render(tmp_path / "svc", **answers)
     fifo = answers.get("queue_type") == "fifo"
@@ -116,7 +119,7 @@ def test_make_local_runs_the_pipeline_and_stops_cleanly(
     log = tmp_path / "make-local.log"
     with log.open("w") as output:
         local = subprocess.Popen(
-            ["make", "local"],
+            ["make", target],
             cwd=project,
             env=env,
             stdout=output,
@@ -125,7 +128,14 @@ def test_make_local_runs_the_pipeline_and_stops_cleanly(
         )
     try:
         state_file = project / ".local" / "env"
-        wait_for(".local/env", lambda: state_file.exists() and "status:" in log.read_text(), log)
+        wait_for(
+            ".local/env",
+            lambda: state_file.exists() and "status:" in log.read_text(),
+            log,
+            START_TIMEOUT[target],
+        )
+        if target == "local-infra":
+            assert "Apply complete!" in log.read_text()
         state = read_env(state_file)
         assert state["AWS_ENDPOINT_URL"] == f"http://127.0.0.1:{port}"
         server_pid = int(state["LOCAL_SERVER_PID"])
@@ -136,22 +146,37 @@ def test_make_local_runs_the_pipeline_and_stops_cleanly(
         # ... a message the consumer refuses (FIFO: the group comes from the payload, so give one) ...
         group = ["GROUP=c-42"] if fifo else []
         make(project, env, "send", "TYPE=no_such_job", "PAYLOAD={}", *group)
-        # ... and the raw seed message, sent as `aws sqs send-message --endpoint-url` would.
-        fifo_options = (
-            {"MessageGroupId": "c-42", "MessageDeduplicationId": uuid.uuid4().hex} if fifo else {}
-        )
+        # ... and the seed message, sent with the AWS CLI as a user would.
         seed = {"type": job_type, "payload": {**payload, "orderId": "o-1002"} if fifo else payload}
         endpoint, region = state["AWS_ENDPOINT_URL"], state["AWS_DEFAULT_REGION"]
-        project_python(
-            project,
-            env,
-            SEND_RAW,
-            endpoint,
-            region,
-            state["QUEUE_URL"],
-            json.dumps(seed),
-            json.dumps(fifo_options),
+        fifo_options = (
+            ["--message-group-id", "c-42", "--message-deduplication-id", uuid.uuid4().hex]
+            if fifo
+            else []
         )
+        aws_env = {**env, "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
+        sent_raw = run(
+            project,
+            aws_env,
+            [
+                tool("aws"),
+                "sqs",
+                "send-message",
+                "--endpoint-url",
+                endpoint,
+                "--region",
+                region,
+                "--queue-url",
+                state["QUEUE_URL"],
+                "--message-body",
+                json.dumps(seed),
+                *fifo_options,
+                "--output",
+                "json",
+            ],
+            timeout=120,
+        )
+        assert "MessageId" in json.loads(sent_raw)
 
         wait_for(
             "three messages handled, one forwarded to the DLQ",
