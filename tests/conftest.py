@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +44,35 @@ def tool(name: str) -> str:
     if not found:
         pytest.fail(f"{name} is required: scripts/test.sh installs it")
     return found
+
+
+def synthesize_cdk(project: Path, work: Path) -> Path:
+    """Install a rendered CDK project as a user would and synthesize it; the template's path.
+
+    A placeholder stands in for the Lambda package, which synthesis only hashes.
+    """
+    env = {**os.environ, "UV_PYTHON": interpreter_for("3.13")}
+    installed = subprocess.run(
+        ["make", "install"], cwd=project, env=env, capture_output=True, text=True, check=False
+    )
+    assert installed.returncode == 0, f"make install:\n{installed.stdout}\n{installed.stderr}"
+    package = work / "cdk-lambda.zip"
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr("placeholder.py", "")
+    outdir = work / "cdk.out"
+    # What `cdk synth` does: it runs cdk.json's app with these two variables set.
+    env |= {"CDK_OUTDIR": str(outdir), "CDK_CONTEXT_JSON": json.dumps({"lambda_zip": str(package)})}
+    result = subprocess.run(
+        ["uv", "run", "--no-sync", "python", "-m", "infra.app"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, f"CDK synthesis failed:\n{result.stdout}\n{result.stderr}"
+    [template] = outdir.glob("*.template.json")
+    return template
 
 
 def package_dir(project: Path) -> Path:
