@@ -42,7 +42,7 @@ BAD_ANSWERS: list[tuple[dict[str, Any], str]] = [
     ),
     ({"runtime": "python3.11"}, "is not in"),
     ({"queue_type": "priority"}, "'priority' is not in ['standard', 'fifo']"),
-    ({"iac": "sam"}, "'sam' is not in ['terraform']"),
+    ({"iac": "pulumi"}, "'pulumi' is not in ['terraform', 'sam', 'cdk']"),
     ({"job_types": []}, "Choose at least one job type"),
     ({"job_types": ["send_sms"]}, "send_sms"),
     ({"aws_region": "Europe"}, "is not an AWS region name"),

@@ -24,16 +24,29 @@ JOB_SUBSETS = [
     for size in range(1, len(JOB_TYPES) + 1)
     for subset in itertools.combinations(JOB_TYPES, size)
 ]
-IAC_TOOLS = ["terraform"]
+# Terraform gets every job subset; SAM and CDK each job alone and all together (their
+# per-job pieces are independent, and the parity test proves them equal to Terraform's).
+IAC_SUBSETS = {
+    "terraform": JOB_SUBSETS,
+    "sam": [[job] for job in JOB_TYPES] + [JOB_TYPES],
+    "cdk": [[job] for job in JOB_TYPES] + [JOB_TYPES],
+}
+# Per tool: the infrastructure files, and how they spell a FIFO queue, the batching window
+# and the runtime.
+IAC_FILES = {"terraform": "infra/*.tf", "sam": "template.yaml", "cdk": "infra/*.py"}
+IAC_MARKERS = {
+    "terraform": ("fifo_queue", "maximum_batching_window_in_seconds", '"{runtime}"'),
+    "sam": ("FifoQueue: true", "MaximumBatchingWindowInSeconds", "Runtime: {runtime}"),
+    "cdk": ("fifo=True", "max_batching_window=", 'runtime: str = "{runtime}"'),
+}
 
 COMBINATIONS = [
     pytest.param(
         {"runtime": runtime, "queue_type": queue_type, "iac": iac, "job_types": jobs},
         id=f"{runtime}-{queue_type}-{iac}-{'+'.join(jobs)}",
     )
-    for runtime, queue_type, iac, jobs in itertools.product(
-        RUNTIMES, QUEUE_TYPES, IAC_TOOLS, JOB_SUBSETS
-    )
+    for iac, subsets in IAC_SUBSETS.items()
+    for runtime, queue_type, jobs in itertools.product(RUNTIMES, QUEUE_TYPES, subsets)
 ]
 
 # Jinja left in the output would mean a broken template; GitHub expressions are ${{ ... }}.
@@ -48,7 +61,9 @@ def read_all(directory: Path, pattern: str) -> str:
 def test_combination_renders_what_it_asks_for(tmp_path: Path, answers: dict[str, Any]) -> None:
     project = render(tmp_path / "svc", **answers)
     package = package_dir(project)
-    infra = read_all(project / "infra", "*.tf")
+    iac = answers["iac"]
+    infra = read_all(project, IAC_FILES[iac])
+    assert infra, f"no infrastructure files ({IAC_FILES[iac]})"
     jobs = set(answers["job_types"])
     fifo = answers["queue_type"] == "fifo"
     sample_event = (project / "events" / "sqs-batch.json").read_text()
@@ -57,7 +72,9 @@ def test_combination_renders_what_it_asks_for(tmp_path: Path, answers: dict[str,
         chosen = job in jobs
         assert (package / "jobs" / f"{job}.py").exists() == chosen, job
         assert (project / "tests" / f"test_{job}.py").exists() == chosen, job
-        assert (project / "infra" / f"{job}.tf").exists() == chosen, job
+        if iac != "sam":
+            suffix = ".tf" if iac == "terraform" else ".py"
+            assert (project / "infra" / f"{job}{suffix}").exists() == chosen, job
         assert (f'\\"type\\": \\"{job}\\"' in sample_event) == chosen, job
     assert (package / "signing.py").exists() == ("webhook" in jobs)
     assert ("EMAIL_FROM" in infra) == ("send_email" in jobs)
@@ -76,12 +93,18 @@ def test_combination_renders_what_it_asks_for(tmp_path: Path, answers: dict[str,
     assert ("BatchProcessor(" in handler) == (not fifo)
     assert ("MessageGroupId" in producer) == fifo
     assert ("DelaySeconds" in producer) == (not fifo)
-    assert ("fifo_queue" in infra) == fifo
-    assert ("maximum_batching_window_in_seconds" in infra) == (not fifo)
-    # A function-level DLQ only serves asynchronous invokes, never an SQS event source.
+    fifo_marker, window_marker, runtime_marker = IAC_MARKERS[iac]
+    assert (fifo_marker in infra) == fifo
+    assert (window_marker in infra) == (not fifo)
+    assert runtime_marker.format(runtime=answers["runtime"]) in infra
+    # A function-level DLQ only serves asynchronous invokes, never an SQS event source
+    # (test_parity.py holds SAM and CDK to Terraform's function).
     assert not re.search(r"dead_letter_config\s*\{", infra)
-    assert "ReportBatchItemFailures" in infra
-    assert f'"{answers["runtime"]}"' in infra
+    assert re.search(r"ReportBatchItemFailures|report_batch_item_failures=True", infra)
+    # Only the chosen tool's files.
+    assert (project / "template.yaml").exists() == (iac == "sam")
+    assert (project / "cdk.json").exists() == (iac == "cdk")
+    assert bool(list(project.glob("infra/*.tf"))) == (iac == "terraform")
 
     answers_file = yaml.safe_load((project / ".copier-answers.yml").read_text())
     assert answers_file["queue_type"] == answers["queue_type"]
@@ -97,15 +120,15 @@ def test_combination_renders_what_it_asks_for(tmp_path: Path, answers: dict[str,
         result = subprocess.run(command, cwd=project, capture_output=True, text=True, check=False)
         assert result.returncode == 0, result.stdout + result.stderr
 
-    terraform = tool("terraform")
-    result = subprocess.run(
-        [terraform, "fmt", "-check", "-recursive", "infra"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, f"terraform fmt would change: {result.stdout}"
+    if iac == "terraform":
+        result = subprocess.run(
+            [tool("terraform"), "fmt", "-check", "-recursive", "infra"],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, f"terraform fmt would change: {result.stdout}"
 
 
 @pytest.mark.parametrize(
