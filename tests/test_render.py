@@ -159,9 +159,10 @@ def test_visibility_timeout_is_derived_from_timeout_and_window(tmp_path: Path) -
     assert "730" in read_all(project / "infra", "*.tf")
 
 
-def test_github_workflows_are_valid(tmp_path: Path) -> None:
+@pytest.mark.parametrize("iac", list(IAC_FILES))
+def test_github_workflows_are_valid(tmp_path: Path, iac: str) -> None:
     """The rendered service's workflow and the template's own pass the workflow schema."""
-    project = render(tmp_path / "svc")
+    project = render(tmp_path / "svc", iac=iac)
     workflows = [
         project / ".github" / "workflows" / "ci.yml",
         ROOT / ".github" / "workflows" / "ci.yml",
