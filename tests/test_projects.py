@@ -36,6 +36,10 @@ PROJECTS = {
         "job_types": ["generate_report", "webhook"],
         "aws_region": "us-east-1",
     },
+    "sam-defaults": {"iac": "sam"},
+    "sam-fifo": {"iac": "sam", "queue_type": "fifo"},
+    "cdk-defaults": {"iac": "cdk"},
+    "cdk-fifo": {"iac": "cdk", "queue_type": "fifo"},
 }
 
 
@@ -63,16 +67,32 @@ def test_rendered_service_passes_its_own_workflow(tmp_path: Path, answers: dict[
         make(project, target, env)
 
 
+# Where `make package` leaves the function's code, per tool: Terraform and CDK a zip,
+# `sam build` a directory.
+PACKAGES = {
+    "terraform": "dist/lambda.zip",
+    "sam": ".aws-sam/build/ConsumerFunction",
+    "cdk": "dist/lambda.zip",
+}
+
+
+def package_contents(path: Path) -> list[str]:
+    if path.is_dir():
+        return [entry.relative_to(path).as_posix() for entry in path.rglob("*") if entry.is_file()]
+    with zipfile.ZipFile(path) as archive:
+        return archive.namelist()
+
+
 @pytest.mark.project
-def test_package_builds_a_lambda_zip_for_the_target_platform(tmp_path: Path) -> None:
-    project = render(tmp_path / "svc")
+@pytest.mark.parametrize("iac", PACKAGES)
+def test_package_builds_the_function_for_the_target_platform(tmp_path: Path, iac: str) -> None:
+    """`make package` drives the chosen tool and ships wheels for Lambda, not for this machine."""
+    project = render(tmp_path / "svc", iac=iac)
     env = {**os.environ, "UV_PYTHON": interpreter_for("3.13")}
     make(project, "install", env)
-
     make(project, "package", env)
+    names = package_contents(project / PACKAGES[iac])
 
-    with zipfile.ZipFile(project / "dist" / "lambda.zip") as archive:
-        names = archive.namelist()
     assert "my_queue_service/handler.py" in names
     assert any(name.startswith("aws_lambda_powertools/") for name in names)
     # arm64 is the default architecture: the compiled dependency must be built for it.
@@ -83,3 +103,6 @@ def test_package_builds_a_lambda_zip_for_the_target_platform(tmp_path: Path) -> 
     # The runtime provides boto3; test tools never ship.
     assert not any(name.startswith(("boto3/", "moto/", "pytest/")) for name in names)
     assert not any("__pycache__" in name for name in names)
+    if iac == "cdk":
+        # make package also synthesizes the stack that deploy uploads.
+        assert (project / "cdk.out" / "my-queue-service.template.json").exists()
