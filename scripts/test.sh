@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Install what the template's tests need into .venv and run them all.
 # Usage: bash scripts/test.sh [pytest arguments]
-# Needs: python3 (3.11+), make, git and terraform on PATH.
+# Needs: python3 (3.11+), make, git, terraform and Node.js 20+ with npx (CDK services) on PATH.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-for tool in python3 make git terraform; do
+for tool in python3 make git terraform node npx; do
   command -v "$tool" >/dev/null || { echo "error: '$tool' is required on PATH" >&2; exit 1; }
 done
 
