@@ -43,7 +43,9 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> TemplateHistory:
     git(path, "tag", "v1.0.0")
     readme = path / "template" / "README.md.jinja"
     readme.write_text(readme.read_text() + "\n## Support\n\nAsk the platform team.\n")
-    variables = path / "template" / "infra" / "variables.tf.jinja"
+    variables = (
+        path / "template" / "{% if iac == 'terraform' %}infra{% endif %}" / "variables.tf.jinja"
+    )
     variables.write_text(
         variables.read_text().replace(
             'description = "Name of the queue, the function',
