@@ -1,0 +1,250 @@
+"""Benchmarks that run inside a rendered service's own environment (its .venv).
+
+    .venv/bin/python in_project.py producer|batch|per-record
+
+Each prints one JSON object with its figures; bench/run.py collects them. The
+rendered package, its local/ tooling and bench/seed_handler.py must be importable
+(run.py sets PYTHONPATH).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import os
+import statistics
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+PACKAGE = os.environ["BENCH_PACKAGE"]
+REGION = "eu-west-1"
+
+
+@contextmanager
+def http_server(answer: Callable[[bytes, dict[str, str]], bytes], delay: float) -> Iterator[str]:
+    """A loopback HTTP server that answers every POST with ``answer`` after ``delay`` seconds."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            time.sleep(delay)
+            reply = answer(body, dict(self.headers))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-amz-json-1.0")
+            self.send_header("Content-Length", str(len(reply)))
+            self.end_headers()
+            self.wfile.write(reply)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+
+
+def producer(messages: int = 10_000, latency: float = 0.020) -> dict[str, Any]:
+    """The rendered producer against the seed's sequential loop, same stand-in for SQS."""
+    seed_handler = importlib.import_module("seed_handler")
+    producer_module = importlib.import_module(f"{PACKAGE}.producer")
+    received: list[str] = []
+    lock = threading.Lock()
+
+    def send_message_batch(body: bytes, headers: dict[str, str]) -> bytes:
+        entries = json.loads(body)["Entries"]
+        with lock:
+            received.extend(entry["MessageBody"] for entry in entries)
+        successful = [
+            {
+                "Id": entry["Id"],
+                "MessageId": str(uuid.uuid4()),
+                "MD5OfMessageBody": hashlib.md5(entry["MessageBody"].encode()).hexdigest(),
+            }
+            for entry in entries
+        ]
+        return json.dumps({"Successful": successful, "Failed": []}).encode()
+
+    results: dict[str, Any] = {"messages": messages, "latency_ms": latency * 1000}
+    with http_server(send_message_batch, latency) as endpoint:
+        client = boto3.client(
+            "sqs",
+            endpoint_url=endpoint,
+            region_name=REGION,
+            aws_access_key_id="bench",
+            aws_secret_access_key="bench",
+            config=Config(max_pool_connections=50),
+        )
+        queue_url = f"{endpoint}/123456789012/bench"
+        bodies = [json.dumps({"type": "noop", "payload": {"n": n}}) for n in range(messages)]
+        started = time.perf_counter()
+        seed_handler.send_sequentially(client, queue_url, bodies)
+        results["seed_seconds"] = time.perf_counter() - started
+        received.clear()
+
+        outgoing = [producer_module.OutgoingMessage("noop", {"n": n}) for n in range(messages)]
+        started = time.perf_counter()
+        batch = producer_module.Producer(queue_url, client).send_batch(outgoing)
+        results["rendered_seconds"] = time.perf_counter() - started
+        payloads = [json.loads(body)["payload"]["n"] for body in received]
+        results["lost"] = messages - len(set(payloads))
+        results["duplicated"] = len(payloads) - len(set(payloads))
+        results["failed"] = len(batch.failed)
+    results["seed_per_second"] = messages / results["seed_seconds"]
+    results["rendered_per_second"] = messages / results["rendered_seconds"]
+    return results
+
+
+def _local_stack(extra_env: dict[str, str]) -> tuple[Any, Any, str]:
+    """moto in-process with the service's resources; the handler module cold-started on it."""
+    from moto import mock_aws
+
+    mock = mock_aws()
+    mock.start()
+    os.environ.update(
+        {
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "POWERTOOLS_SERVICE_NAME": "bench",
+            "POWERTOOLS_LOG_LEVEL": "WARNING",
+            **extra_env,
+        }
+    )
+    resources = importlib.import_module("local.resources")
+    os.environ.update(resources.create_all(None, boto3.Session(region_name=REGION)))
+    handler = importlib.import_module(f"{PACKAGE}.handler")
+    sqs = boto3.client("sqs", region_name=REGION)
+    return handler, sqs, os.environ["QUEUE_URL"]
+
+
+def _event(sqs: Any, queue_url: str, bodies: list[str]) -> dict[str, Any]:
+    records_module = importlib.import_module("local.records")
+    for body in bodies:
+        sqs.send_message(QueueUrl=queue_url, MessageBody=body)
+    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
+    arn = records_module.queue_arn(sqs, queue_url)
+    return {"Records": [records_module.to_record(m, arn, REGION) for m in messages]}
+
+
+def batch(repeats: int = 5, delay: float = 0.050) -> dict[str, Any]:
+    """A batch of 10 webhook records to a receiver that answers after 50 ms."""
+    import urllib.request
+
+    seed_handler = importlib.import_module("seed_handler")
+    with http_server(lambda body, headers: b"{}", delay) as receiver:
+        handler, sqs, queue_url = _local_stack({"WEBHOOK_ALLOWED_HOSTS": "127.0.0.1"})
+        context = importlib.import_module("local.emulator").LocalLambdaContext(60)
+        ssm = boto3.client("ssm", region_name=REGION)
+        ssm.put_parameter(
+            Name=os.environ["WEBHOOK_SIGNING_SECRET_PARAM"],
+            Value="0" * 64,
+            Type="SecureString",
+            Overwrite=True,
+        )
+
+        def payload(n: int) -> dict[str, Any]:
+            return {"url": f"{receiver}/hook", "event": "bench", "data": {"n": n}}
+
+        rendered, seed = [], []
+        for round_ in range(repeats):
+            bodies = [
+                json.dumps({"type": "webhook", "payload": payload(round_ * 10 + n)})
+                for n in range(10)
+            ]
+            event = _event(sqs, queue_url, bodies)
+            started = time.perf_counter()
+            response = handler.handler(event, context)
+            rendered.append(time.perf_counter() - started)
+            assert not response["batchItemFailures"], response
+
+            def post(message: dict[str, Any]) -> None:
+                request = urllib.request.Request(
+                    message["payload"]["url"], data=b"{}", method="POST"
+                )
+                with urllib.request.urlopen(request, timeout=5):
+                    pass
+
+            started = time.perf_counter()
+            seed_handler.handle(event, post)
+            seed.append(time.perf_counter() - started)
+    return {
+        "records": 10,
+        "receiver_delay_ms": delay * 1000,
+        "rendered_ms": statistics.median(rendered) * 1000,
+        "seed_ms": statistics.median(seed) * 1000,
+    }
+
+
+def per_record(records: int = 2000) -> dict[str, Any]:
+    """Microseconds per record for a no-op job: rendered handler, bare Powertools, a loop.
+
+    Idempotency is switched off (POWERTOOLS_IDEMPOTENCY_DISABLED) for the main figure:
+    against moto its DynamoDB calls would measure moto, not the handler.
+    """
+    from aws_lambda_powertools.utilities.batch import (
+        BatchProcessor,
+        EventType,
+        process_partial_response,
+    )
+
+    handler, sqs, queue_url = _local_stack({"POWERTOOLS_IDEMPOTENCY_DISABLED": "true"})
+    job_module = importlib.import_module(f"{PACKAGE}.jobs")
+    base = importlib.import_module(f"{PACKAGE}.jobs.base")
+    from pydantic import BaseModel
+
+    class Noop(BaseModel):
+        n: int
+
+    job_module.JOBS["noop"] = base.Job(name="noop", payload_model=Noop, run=lambda p, c: None)
+    handler.JOBS["noop"] = job_module.JOBS["noop"]
+    context = importlib.import_module("local.emulator").LocalLambdaContext(60)
+    event = _event(
+        sqs, queue_url, [json.dumps({"type": "noop", "payload": {"n": n}}) for n in range(10)]
+    )
+    rounds = records // 10
+
+    def timed(run: Callable[[], object]) -> float:
+        started = time.perf_counter()
+        for _ in range(rounds):
+            run()
+        return (time.perf_counter() - started) / (rounds * 10) * 1e6
+
+    processor = BatchProcessor(event_type=EventType.SQS)
+
+    def bare() -> object:
+        return process_partial_response(
+            event=event, record_handler=lambda record: None, processor=processor, context=context
+        )
+
+    def loop() -> object:
+        return [json.loads(record["body"]) for record in event["Records"]]
+
+    timed(lambda: handler.handler(event, context))  # warm up: first-call work is not per record
+    return {
+        "records": records,
+        "rendered_us": timed(lambda: handler.handler(event, context)),
+        "powertools_us": timed(bare),
+        "loop_us": timed(loop),
+    }
+
+
+if __name__ == "__main__":
+    benchmarks = {"producer": producer, "batch": batch, "per-record": per_record}
+    print(json.dumps(benchmarks[sys.argv[1]]()))

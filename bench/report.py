@@ -1,0 +1,120 @@
+"""Turn the figures of bench/run.py into docs/benchmarks.md and a plot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def ratio(value: float, baseline: float) -> str:
+    return f"{value / baseline:.2f} x"
+
+
+def rows(figures: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
+    """(measure, rendered, baseline, ratio, goal) for every figure."""
+    cold = figures["cold_start_us"]
+    per_record = figures["per-record"]
+    batch = figures["batch"]
+    producer = figures["producer"]
+    return [
+        (
+            "Cold start: import of the handler module",
+            f"{cold['rendered handler'] / 1000:.0f} ms",
+            f"seed {cold['seed handler'] / 1000:.0f} ms",
+            ratio(cold["rendered handler"], cold["seed handler"]),
+            "<= 0.6 x seed",
+        ),
+        (
+            "Cold start: bare Powertools batch import (reference)",
+            f"{cold['bare Powertools batch'] / 1000:.0f} ms",
+            f"seed {cold['seed handler'] / 1000:.0f} ms",
+            ratio(cold["bare Powertools batch"], cold["seed handler"]),
+            "",
+        ),
+        (
+            "Per record, no-op job (idempotency off)",
+            f"{per_record['rendered_us']:.0f} us",
+            f"Powertools {per_record['powertools_us']:.0f} us, loop {per_record['loop_us']:.1f} us",
+            ratio(per_record["rendered_us"], per_record["powertools_us"]),
+            "<= 1.5 x Powertools",
+        ),
+        (
+            f"Batch of 10 webhooks, receiver answers after {batch['receiver_delay_ms']:.0f} ms",
+            f"{batch['rendered_ms']:.0f} ms",
+            f"seed loop {batch['seed_ms']:.0f} ms",
+            ratio(batch["rendered_ms"], batch["seed_ms"]),
+            "<= 1/6 (0.17 x) seed",
+        ),
+        (
+            f"Producer, {producer['messages']} messages, SQS stand-in {producer['latency_ms']:.0f} ms",
+            f"{producer['rendered_per_second']:.0f} msg/s",
+            f"seed loop {producer['seed_per_second']:.0f} msg/s",
+            ratio(producer["rendered_per_second"], producer["seed_per_second"]),
+            ">= 4 x seed",
+        ),
+    ]
+
+
+def markdown(figures: dict[str, Any]) -> str:
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured on {figures['date']}: {figures['machine']}. Shared, noisy machines: read the",
+        "ratios (measured side by side in one run), not the absolute figures. Reproduce with",
+        "`bash scripts/bench.sh` from the template repository.",
+        "",
+        "| Measure | Rendered service | Baseline | Ratio | Goal |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    lines += [f"| {' | '.join(row)} |" for row in rows(figures)]
+    producer = figures["producer"]
+    lines += [
+        "",
+        (
+            f"Producer correctness in the same run: {producer['lost']} lost, "
+            f"{producer['duplicated']} duplicated, {producer['failed']} reported failed."
+        ),
+        "",
+        f"Template: {figures['render_seconds']:.2f} s per `copier copy` (median over "
+        "Terraform, FIFO, SAM and CDK renders)"
+        + (
+            f"; the default service's `make test` takes {figures['suite_seconds']:.0f} s."
+            if "suite_seconds" in figures
+            else "."
+        ),
+        "",
+        "![Ratios against the baselines](img/benchmarks.png)",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def plot(figures: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cold = figures["cold_start_us"]
+    values = {
+        "cold start\n(vs seed)": cold["rendered handler"] / cold["seed handler"],
+        "per record\n(vs Powertools)": figures["per-record"]["rendered_us"]
+        / figures["per-record"]["powertools_us"],
+        "batch of 10 slow\n(vs seed loop)": figures["batch"]["rendered_ms"]
+        / figures["batch"]["seed_ms"],
+        "producer throughput\n(vs seed loop)": figures["producer"]["rendered_per_second"]
+        / figures["producer"]["seed_per_second"],
+    }
+    goals = [0.6, 1.5, 1 / 6, 4.0]
+    figure, axes = plt.subplots(figsize=(8, 4))
+    positions = range(len(values))
+    axes.bar(positions, list(values.values()), color="#4c72b0", label="measured ratio")
+    axes.scatter(positions, goals, color="#dd8452", marker="_", s=900, label="goal", zorder=3)
+    axes.set_xticks(list(positions), list(values.keys()))
+    axes.set_ylabel("ratio to baseline")
+    axes.axhline(1.0, color="grey", linewidth=0.8)
+    axes.legend()
+    axes.set_title(f"Rendered service vs baselines ({figures['date']})")
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=120)

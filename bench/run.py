@@ -1,0 +1,173 @@
+"""Benchmarks of a rendered service against the seed design and Powertools, side by side.
+
+    bash scripts/bench.sh            # everything, then docs/benchmarks.md and its plot
+    bash scripts/bench.sh --no-suite # without timing the rendered test suite (2-3 minutes)
+
+Renders the default service into a temporary directory, installs it as a user
+would (make install), and measures in one run: cold-start import time, per-record
+overhead, a batch of slow I/O-bound records, producer throughput, and the
+template's own render and test times. Every figure comes with its baseline from
+the same run and the ratio between them; the goals are those of the issue that
+asked for these numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import report  # bench/report.py: python puts this script's directory on sys.path
+from copier import run_copy
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+PACKAGE = "my_queue_service"
+IMPORT_RUNS = 7
+# Environment the handler reads at import (values are never used to call AWS here).
+HANDLER_ENV = {
+    "QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/123456789012/bench",
+    "DLQ_URL": "https://sqs.eu-west-1.amazonaws.com/123456789012/bench-dlq",
+    "IDEMPOTENCY_TABLE": "bench-idempotency",
+    "EMAIL_FROM": "bench@example.com",
+    "ORDERS_TABLE": "bench-orders",
+    "REPORTS_BUCKET": "bench-reports",
+    "WEBHOOK_SIGNING_SECRET_PARAM": "/bench/secret",
+    "AWS_DEFAULT_REGION": "eu-west-1",
+    "POWERTOOLS_SERVICE_NAME": "bench",
+}
+RENDER_SAMPLES = [
+    {"iac": "terraform"},
+    {"iac": "terraform", "queue_type": "fifo", "job_types": ["process_order"]},
+    {"iac": "sam"},
+    {"iac": "cdk"},
+]
+
+
+def render(destination: Path, **answers: Any) -> Path:
+    run_copy(str(ROOT), str(destination), data=answers, defaults=True, vcs_ref="HEAD", quiet=True)
+    return destination
+
+
+def interpreter() -> str:
+    pyenv = sorted(Path.home().glob(".pyenv/versions/3.13*/bin/python3"))
+    for candidate in (shutil.which("python3.13"), *pyenv):
+        if candidate:
+            return str(candidate)
+    sys.exit("Python 3.13 is needed for the rendered service (the default runtime).")
+
+
+def import_microseconds(python: Path, statement: str, module: str, env: dict[str, str]) -> float:
+    """Median cumulative import time of ``module`` (python -X importtime), in microseconds."""
+    samples = []
+    for _ in range(IMPORT_RUNS):
+        result = subprocess.run(
+            [str(python), "-X", "importtime", "-c", statement],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        for line in result.stderr.splitlines():
+            match = re.match(r"import time:\s+\d+ \|\s+(\d+) \| (\s*)(\S+)$", line)
+            if match and match.group(3) == module and not match.group(2):
+                samples.append(int(match.group(1)))
+    return statistics.median(samples)
+
+
+def in_project(project: Path, env: dict[str, str], name: str) -> dict[str, Any]:
+    result = subprocess.run(
+        [str(project / ".venv" / "bin" / "python"), str(BENCH / "in_project.py"), name],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        sys.exit(f"benchmark {name} failed:\n{result.stdout}\n{result.stderr}")
+    figures: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        models = re.findall(r"^model name\s*:\s*(.+)$", cpuinfo.read_text(), re.MULTILINE)
+        cpu = models[0] if models else cpu
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()} driving, the service on Python 3.13"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-suite", action="store_true", help="skip timing `make test`")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="bench-"))
+    project = render(work / "svc")
+    env = {**os.environ, "UV_PYTHON": interpreter(), "UV_PYTHON_DOWNLOADS": "never"}
+    subprocess.run(["make", "install"], cwd=project, env=env, check=True, capture_output=True)
+    python = project / ".venv" / "bin" / "python"
+    run_env = {
+        **env,
+        **HANDLER_ENV,
+        "PYTHONPATH": os.pathsep.join([str(BENCH), str(project)]),
+        "BENCH_PACKAGE": PACKAGE,
+    }
+    figures: dict[str, Any] = {"machine": machine(), "date": datetime.now(UTC).date().isoformat()}
+
+    print("cold start (python -X importtime, median of 7)...", flush=True)
+    figures["cold_start_us"] = {
+        "rendered handler": import_microseconds(
+            python, f"import {PACKAGE}.handler", f"{PACKAGE}.handler", run_env
+        ),
+        "seed handler": import_microseconds(python, "import seed_handler", "seed_handler", run_env),
+        "bare Powertools batch": import_microseconds(
+            python,
+            "import aws_lambda_powertools.utilities.batch",
+            "aws_lambda_powertools.utilities.batch",
+            run_env,
+        ),
+    }
+    for name in ("per-record", "batch", "producer"):
+        print(f"{name}...", flush=True)
+        figures[name] = in_project(project, run_env, name)
+
+    print("render time...", flush=True)
+    render_seconds = []
+    for index, answers in enumerate(RENDER_SAMPLES * 3):
+        started = time.perf_counter()
+        render(work / f"render-{index}", **answers)
+        render_seconds.append(time.perf_counter() - started)
+    figures["render_seconds"] = statistics.median(render_seconds)
+    if not args.no_suite:
+        print("rendered test suite (make test)...", flush=True)
+        started = time.perf_counter()
+        subprocess.run(["make", "test"], cwd=project, env=env, check=True, capture_output=True)
+        figures["suite_seconds"] = time.perf_counter() - started
+
+    text = report.markdown(figures)
+    print(text)
+    args.out.write_text(text)
+    report.plot(figures, args.out.parent / "img" / "benchmarks.png")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
