@@ -52,6 +52,7 @@ class Settings:
     idempotency_table: str
     retry_backoff_base_seconds: int
     retry_backoff_max_seconds: int
+    record_concurrency: int
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -66,4 +67,6 @@ class Settings:
             retry_backoff_max_seconds=int_env(
                 "RETRY_BACKOFF_MAX_SECONDS", 900, minimum=0, maximum=43_200
             ),
+            # Records of a batch (FIFO: message groups) run at once, on threads.
+            record_concurrency=int_env("RECORD_CONCURRENCY", 10, minimum=1, maximum=100),
         )
