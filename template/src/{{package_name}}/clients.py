@@ -1,7 +1,9 @@
 """AWS clients, created on first use and reused by every later invocation.
 
-Creating a client costs milliseconds; creating it lazily keeps it off the
-cold start of invocations that never need it.
+boto3 is imported here, inside the functions, not at the top of a module:
+importing it and creating a client is most of a cold start, and a batch that
+never needs a client (or an invocation that fails its configuration check)
+should not pay for it. Job modules create their own clients the same way.
 """
 
 from __future__ import annotations
@@ -9,16 +11,21 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING
 
-import boto3
-from botocore.config import Config
-
 if TYPE_CHECKING:
+    from botocore.config import Config
     from mypy_boto3_sqs import SQSClient
 
-# Standard retry mode backs off on throttling and 5xx answers before an error reaches us.
-RETRYING = Config(retries={"mode": "standard", "max_attempts": 5})
+
+@cache
+def retrying() -> Config:
+    """Standard retry mode: backs off on throttling and 5xx answers before an error reaches us."""
+    from botocore.config import Config
+
+    return Config(retries={"mode": "standard", "max_attempts": 5})
 
 
 @cache
 def sqs() -> SQSClient:
-    return boto3.client("sqs", config=RETRYING)
+    import boto3
+
+    return boto3.client("sqs", config=retrying())
