@@ -1,6 +1,6 @@
 """Benchmarks that run inside a rendered service's own environment (its .venv).
 
-    .venv/bin/python in_project.py producer|batch|per-record
+    .venv/bin/python in_project.py producer|batch|batch-fifo-10-groups|per-record|...
 
 Each prints one JSON object with its figures; bench/run.py collects them. The
 rendered package, its local/ tooling and bench/seed_handler.py must be importable
@@ -14,17 +14,17 @@ import importlib
 import json
 import os
 import statistics
+import subprocess
 import sys
 import threading
 import time
+import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace
 from typing import Any
-
-import boto3
-from botocore.config import Config
 
 PACKAGE = os.environ["BENCH_PACKAGE"]
 REGION = "eu-west-1"
@@ -62,6 +62,9 @@ def http_server(answer: Callable[[bytes, dict[str, str]], bytes], delay: float) 
 
 def producer(messages: int = 10_000, latency: float = 0.020) -> dict[str, Any]:
     """The rendered producer against the seed's sequential loop, same stand-in for SQS."""
+    import boto3  # here, not at the top: first-call times its import
+    from botocore.config import Config
+
     seed_handler = importlib.import_module("seed_handler")
     producer_module = importlib.import_module(f"{PACKAGE}.producer")
     received: list[str] = []
@@ -113,6 +116,7 @@ def producer(messages: int = 10_000, latency: float = 0.020) -> dict[str, Any]:
 
 def _local_stack(extra_env: dict[str, str]) -> tuple[Any, Any, str]:
     """moto in-process with the service's resources; the handler module cold-started on it."""
+    import boto3  # here, not at the top: first-call times its import
     from moto import mock_aws
 
     mock = mock_aws()
@@ -134,30 +138,50 @@ def _local_stack(extra_env: dict[str, str]) -> tuple[Any, Any, str]:
     return handler, sqs, os.environ["QUEUE_URL"]
 
 
-def _event(sqs: Any, queue_url: str, bodies: list[str]) -> dict[str, Any]:
+def _event(sqs: Any, queue_url: str, bodies: list[str], groups: int = 0) -> dict[str, Any]:
+    """Send ``bodies`` and receive them as one event; FIFO: spread over ``groups`` groups."""
     records_module = importlib.import_module("local.records")
-    for body in bodies:
-        sqs.send_message(QueueUrl=queue_url, MessageBody=body)
+    for n, body in enumerate(bodies):
+        fifo = (
+            {"MessageGroupId": f"group-{n % groups}", "MessageDeduplicationId": uuid.uuid4().hex}
+            if groups
+            else {}
+        )
+        sqs.send_message(QueueUrl=queue_url, MessageBody=body, **fifo)
     messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
     arn = records_module.queue_arn(sqs, queue_url)
     return {"Records": [records_module.to_record(m, arn, REGION) for m in messages]}
 
 
-def batch(repeats: int = 5, delay: float = 0.050) -> dict[str, Any]:
-    """A batch of 10 webhook records to a receiver that answers after 50 ms."""
-    import urllib.request
+def _set_signing_secret() -> None:
+    import boto3  # here, not at the top: first-call times its import
 
+    ssm = boto3.client("ssm", region_name=REGION)
+    ssm.put_parameter(
+        Name=os.environ["WEBHOOK_SIGNING_SECRET_PARAM"],
+        Value="0" * 64,
+        Type="SecureString",
+        Overwrite=True,
+    )
+
+
+def _post(message: dict[str, Any]) -> None:
+    """The seed's webhook job: a plain POST."""
+    request = urllib.request.Request(message["payload"]["url"], data=b"{}", method="POST")
+    with urllib.request.urlopen(request, timeout=5):
+        pass
+
+
+def batch(groups: int = 0, repeats: int = 5, delay: float = 0.050) -> dict[str, Any]:
+    """A batch of 10 webhook records to a receiver that answers after 50 ms.
+
+    ``groups``: 0 on a standard queue; on a FIFO queue, the records' message groups.
+    """
     seed_handler = importlib.import_module("seed_handler")
     with http_server(lambda body, headers: b"{}", delay) as receiver:
         handler, sqs, queue_url = _local_stack({"WEBHOOK_ALLOWED_HOSTS": "127.0.0.1"})
         context = importlib.import_module("local.emulator").LocalLambdaContext(60)
-        ssm = boto3.client("ssm", region_name=REGION)
-        ssm.put_parameter(
-            Name=os.environ["WEBHOOK_SIGNING_SECRET_PARAM"],
-            Value="0" * 64,
-            Type="SecureString",
-            Overwrite=True,
-        )
+        _set_signing_secret()
 
         def payload(n: int) -> dict[str, Any]:
             return {"url": f"{receiver}/hook", "event": "bench", "data": {"n": n}}
@@ -168,24 +192,20 @@ def batch(repeats: int = 5, delay: float = 0.050) -> dict[str, Any]:
                 json.dumps({"type": "webhook", "payload": payload(round_ * 10 + n)})
                 for n in range(10)
             ]
-            event = _event(sqs, queue_url, bodies)
+            event = _event(sqs, queue_url, bodies, groups)
             started = time.perf_counter()
             response = handler.handler(event, context)
             rendered.append(time.perf_counter() - started)
             assert not response["batchItemFailures"], response
-
-            def post(message: dict[str, Any]) -> None:
-                request = urllib.request.Request(
-                    message["payload"]["url"], data=b"{}", method="POST"
-                )
-                with urllib.request.urlopen(request, timeout=5):
-                    pass
+            for record in event["Records"]:  # as the mapping does; FIFO unlocks the groups
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=record["receiptHandle"])
 
             started = time.perf_counter()
-            seed_handler.handle(event, post)
+            seed_handler.handle(event, _post)
             seed.append(time.perf_counter() - started)
     return {
         "records": 10,
+        "groups": groups,
         "receiver_delay_ms": delay * 1000,
         "rendered_ms": statistics.median(rendered) * 1000,
         "seed_ms": statistics.median(seed) * 1000,
@@ -245,6 +265,74 @@ def per_record(records: int = 2000) -> dict[str, Any]:
     }
 
 
+def first_call_setup(receiver: str) -> dict[str, Any]:
+    """Create the stack on the moto server at AWS_ENDPOINT_URL; return the event to time.
+
+    Runs in its own process, so the timed process has imported neither boto3 nor moto.
+    """
+    import boto3  # here, not at the top: first-call times its import
+
+    request = urllib.request.Request(
+        f"{os.environ['AWS_ENDPOINT_URL']}/moto-api/reset", method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=10):
+        pass
+    resources = importlib.import_module("local.resources")
+    environment = resources.create_all(
+        os.environ["AWS_ENDPOINT_URL"], boto3.Session(region_name=REGION)
+    )
+    os.environ.update(environment)
+    _set_signing_secret()
+    sqs = boto3.client("sqs", region_name=REGION)
+    body = json.dumps({"type": "webhook", "payload": {"url": f"{receiver}/hook", "event": "e"}})
+    return {"environment": environment, "event": _event(sqs, os.environ["QUEUE_URL"], [body])}
+
+
+def first_call(which: str) -> dict[str, Any]:
+    """Import the handler and run its first batch (one webhook), as a cold start does.
+
+    One fresh process per sample, against a moto server (AWS_ENDPOINT_URL). The clock
+    covers the import and the first call, so work that a lazy import moves from the
+    import to the first call is still counted.
+    """
+    with http_server(lambda body, headers: b"{}", 0.0) as receiver:
+        setup = subprocess.run(
+            [sys.executable, __file__, "first-call-setup", receiver],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        prepared = json.loads(setup.stdout.strip().splitlines()[-1])
+        os.environ.update(prepared["environment"])
+        os.environ.update({"WEBHOOK_ALLOWED_HOSTS": "127.0.0.1", "POWERTOOLS_LOG_LEVEL": "WARNING"})
+        context = SimpleNamespace(
+            function_name="bench",
+            memory_limit_in_mb=256,
+            invoked_function_arn="arn:aws:lambda:eu-west-1:123456789012:function:bench",
+            aws_request_id=str(uuid.uuid4()),
+            get_remaining_time_in_millis=lambda: 60_000,
+        )
+        assert "boto3" not in sys.modules, "the timed process must start without boto3"
+        started = time.perf_counter()
+        if which == "rendered":
+            response = importlib.import_module(f"{PACKAGE}.handler").handler(
+                prepared["event"], context
+            )
+            assert not response["batchItemFailures"], response
+        else:
+            importlib.import_module("seed_handler").handle(prepared["event"], _post)
+        return {"which": which, "ms": (time.perf_counter() - started) * 1000}
+
+
 if __name__ == "__main__":
-    benchmarks = {"producer": producer, "batch": batch, "per-record": per_record}
+    benchmarks: dict[str, Callable[[], dict[str, Any]]] = {
+        "producer": producer,
+        "batch": batch,
+        "batch-fifo-10-groups": lambda: batch(groups=10),
+        "batch-fifo-1-group": lambda: batch(groups=1),
+        "per-record": per_record,
+        "first-call-setup": lambda: first_call_setup(sys.argv[2]),
+        "first-call-rendered": lambda: first_call("rendered"),
+        "first-call-seed": lambda: first_call("seed"),
+    }
     print(json.dumps(benchmarks[sys.argv[1]]()))

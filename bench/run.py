@@ -19,6 +19,7 @@ import os
 import platform
 import re
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -35,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 PACKAGE = "my_queue_service"
 IMPORT_RUNS = 7
+FIRST_CALL_RUNS = 5
 # Environment the handler reads at import (values are never used to call AWS here).
 HANDLER_ENV = {
     "QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/123456789012/bench",
@@ -101,6 +103,42 @@ def in_project(project: Path, env: dict[str, str], name: str) -> dict[str, Any]:
     return figures
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def first_call_ms(project: Path, env: dict[str, str]) -> dict[str, float]:
+    """Median import + first batch, rendered handler and seed, each in fresh processes."""
+    port = free_port()
+    python = project / ".venv" / "bin" / "python"
+    server = subprocess.Popen(
+        [str(python), "-m", "moto.server", "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            if time.monotonic() > deadline or server.poll() is not None:
+                sys.exit("moto server did not start")
+            time.sleep(0.2)
+        call_env = {**env, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}"}
+        samples: dict[str, list[float]] = {"rendered": [], "seed": []}
+        for _ in range(FIRST_CALL_RUNS):
+            for which, values in samples.items():  # alternate: both see the same machine load
+                values.append(in_project(project, call_env, f"first-call-{which}")["ms"])
+        return {which: statistics.median(values) for which, values in samples.items()}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def machine() -> str:
     cpu = "unknown CPU"
     cpuinfo = Path("/proc/cpuinfo")
@@ -120,9 +158,11 @@ def main() -> None:
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="bench-"))
-    project = render(work / "svc")
     env = {**os.environ, "UV_PYTHON": interpreter(), "UV_PYTHON_DOWNLOADS": "never"}
-    subprocess.run(["make", "install"], cwd=project, env=env, check=True, capture_output=True)
+    project = render(work / "svc")
+    fifo_project = render(work / "svc-fifo", queue_type="fifo")
+    for directory in (project, fifo_project):
+        subprocess.run(["make", "install"], cwd=directory, env=env, check=True, capture_output=True)
     python = project / ".venv" / "bin" / "python"
     run_env = {
         **env,
@@ -130,6 +170,7 @@ def main() -> None:
         "PYTHONPATH": os.pathsep.join([str(BENCH), str(project)]),
         "BENCH_PACKAGE": PACKAGE,
     }
+    fifo_env = {**run_env, "PYTHONPATH": os.pathsep.join([str(BENCH), str(fifo_project)])}
     figures: dict[str, Any] = {"machine": machine(), "date": datetime.now(UTC).date().isoformat()}
 
     print("cold start (python -X importtime, median of 7)...", flush=True)
@@ -145,9 +186,14 @@ def main() -> None:
             run_env,
         ),
     }
+    print(f"cold start (import + first batch, median of {FIRST_CALL_RUNS})...", flush=True)
+    figures["first_call_ms"] = first_call_ms(project, run_env)
     for name in ("per-record", "batch", "producer"):
         print(f"{name}...", flush=True)
         figures[name] = in_project(project, run_env, name)
+    for name in ("batch-fifo-10-groups", "batch-fifo-1-group"):
+        print(f"{name}...", flush=True)
+        figures[name] = in_project(fifo_project, fifo_env, name)
 
     print("render time...", flush=True)
     render_seconds = []

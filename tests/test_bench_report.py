@@ -22,8 +22,11 @@ FIGURES = {
         "seed handler": 1_000_000,
         "bare Powertools batch": 500_000,
     },
+    "first_call_ms": {"rendered": 1500.0, "seed": 1000.0},
     "per-record": {"records": 2000, "rendered_us": 30.0, "powertools_us": 20.0, "loop_us": 2.0},
     "batch": {"records": 10, "receiver_delay_ms": 50.0, "rendered_ms": 100.0, "seed_ms": 500.0},
+    "batch-fifo-10-groups": {"records": 10, "groups": 10, "rendered_ms": 75.0, "seed_ms": 500.0},
+    "batch-fifo-1-group": {"records": 10, "groups": 1, "rendered_ms": 510.0, "seed_ms": 500.0},
     "producer": {
         "messages": 10_000,
         "latency_ms": 20.0,
@@ -42,7 +45,10 @@ def test_every_figure_has_its_baseline_ratio_and_goal() -> None:
 
     assert rows["Cold start: import of the handler module"][3] == "0.60 x"
     assert rows["Per record"][3] == "1.50 x"
+    assert rows["Cold start (reference): import + first batch of one webhook"][3] == "1.50 x"
     assert rows["Batch of 10 webhooks"][3] == "0.20 x"
+    assert rows["FIFO batch of 10 webhooks in 10 message groups"][3] == "0.15 x"
+    assert rows["FIFO batch of 10 webhooks in one message group"][3] == "1.02 x"
     assert rows["Producer"][3] == "4.00 x"
     assert all(row[4] for name, row in rows.items() if "reference" not in name)
 
