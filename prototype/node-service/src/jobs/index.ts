@@ -1,0 +1,17 @@
+/**
+ * The job types this service handles, by the envelope's `type`.
+ *
+ * Add a job type: write a module exporting a `JOB` (see `types.ts`), import it here, add it to
+ * `ENABLED`, and give it permissions and resources in infra/.
+ */
+import { JOB as generateReport } from './generate-report.js';
+import { JOB as processOrder } from './process-order.js';
+import { JOB as sendEmail } from './send-email.js';
+import type { Job } from './types.js';
+import { JOB as webhook } from './webhook.js';
+
+export type { Job, JobContext } from './types.js';
+
+const ENABLED: readonly Job[] = [sendEmail, processOrder, generateReport, webhook];
+
+export const JOBS: ReadonlyMap<string, Job> = new Map(ENABLED.map((job) => [job.name, job]));
