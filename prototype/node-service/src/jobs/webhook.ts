@@ -71,6 +71,8 @@ type WebhookPayload = z.output<typeof WebhookPayload>;
 
 // Addresses that are not globally reachable (IANA special-purpose registries, as Python's
 // ipaddress `is_global` has them), multicast, and the deprecated IPv6 site-local range.
+// IPv4-mapped IPv6 (::ffff:0:0/96) is judged by its IPv4 address (see embeddedIpv4): a BlockList
+// rule for it would match every IPv4 address too.
 const NON_PUBLIC = new BlockList();
 for (const [network, prefix] of [
   ['0.0.0.0', 8],
@@ -93,7 +95,6 @@ for (const [network, prefix] of [
 for (const [network, prefix] of [
   ['::', 128],
   ['::1', 128],
-  ['::ffff:0:0', 96],
   ['64:ff9b:1::', 48],
   ['100::', 64],
   ['2001::', 23],
@@ -151,11 +152,18 @@ export function isPublic(address: string): boolean {
   return !NON_PUBLIC.check(bare, 'ipv6');
 }
 
-/** An address of `host` to connect to; any non-public answer is a permanent failure. */
-export async function resolvePublicAddress(host: string): Promise<string> {
+type Resolve = (host: string) => Promise<{ address: string }[]>;
+
+const resolveAll: Resolve = (host) => lookup(host, { all: true, verbatim: true });
+
+/**
+ * An address of `host` to connect to; any non-public answer is a permanent failure.
+ * `resolve` is the system resolver (getaddrinfo, as Python's socket uses); tests pass another.
+ */
+export async function resolvePublicAddress(host: string, resolve: Resolve = resolveAll): Promise<string> {
   let answers: { address: string }[];
   try {
-    answers = await lookup(host, { all: true, verbatim: true });
+    answers = await resolve(host);
   } catch (error) {
     // Often a passing DNS failure: retried, and dead-lettered if it persists.
     throw new Error(`cannot resolve webhook host ${JSON.stringify(host)}: ${(error as Error).message}`);
