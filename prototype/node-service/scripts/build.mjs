@@ -1,6 +1,7 @@
 // Bundle the handler into one minified ES module with a source map: dist/handler.mjs.
 // The AWS SDK is bundled too, so the deployed code runs the versions in package-lock.json
 // rather than whichever SDK the Lambda runtime ships.
+/* global process, console */
 import { rm, stat } from 'node:fs/promises';
 
 import { build } from 'esbuild';
@@ -31,4 +32,6 @@ const result = await build({
   logLevel: 'warning',
 });
 const { size } = await stat('dist/handler.mjs');
-console.log(`dist/handler.mjs: ${size} bytes (${Object.keys(result.metafile.inputs).length} inputs)`);
+console.log(
+  `dist/handler.mjs: ${size} bytes (${Object.keys(result.metafile.inputs).length} inputs)`,
+);

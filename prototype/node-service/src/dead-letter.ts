@@ -25,7 +25,7 @@ const text = (value: string): MessageAttributeValue => ({ DataType: 'String', St
 /** The record's message attributes, converted from Lambda's event shape to the API's. */
 function originalAttributes(record: SQSRecord): Record<string, MessageAttributeValue> {
   const converted: Record<string, MessageAttributeValue> = {};
-  for (const [name, attribute] of Object.entries(record.messageAttributes ?? {})) {
+  for (const [name, attribute] of Object.entries(record.messageAttributes)) {
     if (attribute.stringValue != null) {
       converted[name] = { DataType: attribute.dataType, StringValue: attribute.stringValue };
     } else if (attribute.binaryValue != null) {

@@ -40,8 +40,9 @@ export function fieldName(part: PropertyKey): string {
   if (typeof part === 'number') return String(part);
   const name = String(part);
   if (PLAIN_NAME.test(name) && name.length <= 64) return name;
-  return JSON.stringify(name.slice(0, 64)).replace(/[\u007f-\u009f\u2028\u2029]/g, (character) =>
-    `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  return JSON.stringify(name.slice(0, 64)).replace(
+    /[\u007f-\u009f\u2028\u2029]/g,
+    (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
 }
 

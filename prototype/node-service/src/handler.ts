@@ -9,11 +9,7 @@
  * Records run concurrently, up to RECORD_CONCURRENCY at a time: Powertools' BatchProcessor starts
  * them all (`processInParallel`), and a limiter around the record handler bounds how many work.
  */
-import {
-  BatchProcessor,
-  EventType,
-  processPartialResponse,
-} from '@aws-lambda-powertools/batch';
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 

@@ -109,7 +109,12 @@ export class Producer {
 
   constructor(
     readonly queueUrl: string,
-    { client, maxAttempts = 5, backoffMs = 200, maxInFlight = DEFAULT_MAX_IN_FLIGHT }: ProducerOptions = {},
+    {
+      client,
+      maxAttempts = 5,
+      backoffMs = 200,
+      maxInFlight = DEFAULT_MAX_IN_FLIGHT,
+    }: ProducerOptions = {},
   ) {
     if (!Number.isInteger(maxInFlight) || maxInFlight < 1) {
       throw new RangeError(`maxInFlight must be at least 1, got ${maxInFlight}`);
@@ -165,17 +170,19 @@ export class Producer {
   /** Send each lane's batches in turn, at most maxInFlight lanes at a time. */
   private async sendLanes(lanes: Entry[][][], outcome: Outcome): Promise<void> {
     let next = 0;
-    let stopped = false;
+    // An object, not a let: the workers' closures share and change it.
+    const state = { stopped: false };
+    const stopped = (): boolean => state.stopped;
     const worker = async (): Promise<void> => {
-      while (!stopped && next < lanes.length) {
+      while (!stopped() && next < lanes.length) {
         const lane = lanes[next++] as Entry[][];
         for (const chunk of lane) {
           // Another lane failed: the error reaches the caller, so send nothing more.
-          if (stopped) return;
+          if (stopped()) return;
           try {
             await this.sendChunk(chunk, outcome);
           } catch (error) {
-            stopped = true;
+            state.stopped = true;
             throw error;
           }
         }
@@ -222,7 +229,12 @@ export class Producer {
         if (!THROTTLING_ERRORS.has(name)) throw error;
         // Still throttled after the client's own retries: every entry failed on SQS's side,
         // to be retried below or reported.
-        failures = [...pending.keys()].map((Id) => ({ Id, SenderFault: false, Code: name, Message: message }));
+        failures = [...pending.keys()].map((Id) => ({
+          Id,
+          SenderFault: false,
+          Code: name,
+          Message: message,
+        }));
       }
       for (const success of successes) {
         const entry = pending.get(success.Id as string);
@@ -265,7 +277,10 @@ function chunks(entries: readonly Entry[]): Entry[][] {
   let chunk: Entry[] = [];
   let size = 0;
   for (const entry of entries) {
-    if (chunk.length > 0 && (chunk.length === MAX_BATCH_ENTRIES || size + entry.size > MAX_BATCH_BYTES)) {
+    if (
+      chunk.length > 0 &&
+      (chunk.length === MAX_BATCH_ENTRIES || size + entry.size > MAX_BATCH_BYTES)
+    ) {
       result.push(chunk);
       chunk = [];
       size = 0;

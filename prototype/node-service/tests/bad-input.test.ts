@@ -149,14 +149,26 @@ describe('bad input', () => {
   it(scenario('bad_input_any_shape', 'JSON of any other shape goes to the DLQ'), async () => {
     const shapes = fc.oneof(
       fc.jsonValue().map((value) => [MARKER, value]),
-      fc.dictionary(fc.string(), fc.jsonValue(), { maxKeys: 4 }).map((value) => ({ ...value, note: MARKER })),
+      fc
+        .dictionary(fc.string(), fc.jsonValue(), { maxKeys: 4 })
+        .map((value) => ({ ...value, note: MARKER })),
       fc.jsonValue().map((payload) => ({ type: 'probe', payload: [payload, MARKER] })),
       fc.constant({ payload: { note: MARKER } }),
+      fc.integer({ min: 1, max: 1500 }).map((depth) => ({
+        type: 'probe',
+        payload: {
+          step: JSON.parse(`${'['.repeat(depth)}${']'.repeat(depth)}`) as unknown,
+          note: MARKER,
+        },
+      })),
       fc
-        .integer({ min: 1, max: 1500 })
-        .map((depth) => ({ type: 'probe', payload: { step: JSON.parse(`${'['.repeat(depth)}${']'.repeat(depth)}`) as unknown, note: MARKER } })),
-      fc.integer({ min: 100, max: 1500 }).map((depth) => JSON.parse(`${'['.repeat(depth)}"${MARKER}"${']'.repeat(depth)}`) as unknown),
-      fc.integer({ min: 300, max: 100_000 }).map((length) => ({ type: 'x'.repeat(length), payload: { note: MARKER } })),
+        .integer({ min: 100, max: 1500 })
+        .map(
+          (depth) => JSON.parse(`${'['.repeat(depth)}"${MARKER}"${']'.repeat(depth)}`) as unknown,
+        ),
+      fc
+        .integer({ min: 300, max: 100_000 })
+        .map((length) => ({ type: 'x'.repeat(length), payload: { note: MARKER } })),
     );
     await fc.assert(
       fc.asyncProperty(fc.array(shapes, { minLength: 1, maxLength: 9 }), async (values) => {
@@ -166,80 +178,124 @@ describe('bad input', () => {
     );
   });
 
-  it(scenario('bad_input_any_shape', 'an unknown job type goes to the DLQ, named safely'), async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(fc.string({ minLength: 1, maxLength: 64 }), { minLength: 1, maxLength: 9 }), async (types) => {
-        fc.pre(types.every((type) => !service.jobs.JOBS.has(type)));
-        await check(types.map((type) => JSON.stringify({ type, payload: { note: MARKER } })));
-      }),
-      RUNS,
-    );
-  });
-
-  it(scenario('bad_input_wrong_types', 'a wrong type in any envelope field goes to the DLQ'), async () => {
-    const envelope = { type: 'probe', payload: { step: 's' }, version: 1, idempotencyKey: MARKER, correlationId: 'c', createdAt: '2026-11-26T12:00:00Z' };
-    const field = fc.constantFrom(...(Object.keys(envelope) as (keyof typeof envelope)[]));
-    const optional = new Set(['idempotencyKey', 'correlationId', 'createdAt']);
-    const bad = field.chain((name) =>
-      wrongKind(envelope[name], optional.has(name)).map((value) => ({ ...envelope, [name]: value })),
-    );
-    await fc.assert(
-      fc.asyncProperty(fc.array(bad, { minLength: 1, maxLength: 9 }), async (values) => {
-        await check(values.map((value) => JSON.stringify(value)));
-      }),
-      RUNS,
-    );
-  });
-
-  it(scenario('bad_input_wrong_types', 'a wrong type in any payload field goes to the DLQ'), async () => {
-    const bad = fc.constantFrom(...Object.keys(VALID_PAYLOADS)).chain((type) => {
-      const payload = VALID_PAYLOADS[type] ?? {};
-      return fc
-        .constantFrom(...Object.keys(payload))
-        .chain((name) => wrongKind(payload[name]).map((value) => ({ type, payload: { ...payload, [name]: value }, idempotencyKey: MARKER })));
-    });
-    await fc.assert(
-      fc.asyncProperty(fc.array(bad, { minLength: 1, maxLength: 9 }), async (values) => {
-        await check(values.map((value) => JSON.stringify(value)));
-      }),
-      RUNS,
-    );
-  });
-
-  it(scenario('bad_input_unknown_fields', 'a payload with unknown fields goes to the DLQ, names quoted safely'), async () => {
-    const name = fc.string({ minLength: 1, maxLength: 300 });
-    const bad = fc.constantFrom(...Object.keys(VALID_PAYLOADS)).chain((type) =>
-      fc
-        .dictionary(name, fc.jsonValue(), { minKeys: 1, maxKeys: 3 })
-        .filter((extra) => Object.keys(extra).every((key) => !(key in (VALID_PAYLOADS[type] ?? {}))))
-        .map((extra) => ({ type, payload: { ...VALID_PAYLOADS[type], ...extra }, idempotencyKey: MARKER })),
-    );
-    await fc.assert(
-      fc.asyncProperty(fc.array(bad, { minLength: 1, maxLength: 9 }), async (values) => {
-        await check(values.map((value) => JSON.stringify(value)));
-      }),
-      RUNS,
-    );
-  });
-
-  it(scenario('bad_input_no_payload_logged', 'debug logging keeps bodies out of the logs'), async () => {
-    process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
-    try {
-      service = await coldStart();
-      service.jobs.JOBS.set(
-        'probe',
-        service.jobs.defineJob({
-          name: 'probe',
-          schema: z.object({ step: z.string() }),
-          run: (payload) => {
-            valid.push(payload.step);
-            return Promise.resolve({ ok: true });
+  it(
+    scenario('bad_input_any_shape', 'an unknown job type goes to the DLQ, named safely'),
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.string({ minLength: 1, maxLength: 64 }), { minLength: 1, maxLength: 9 }),
+          async (types) => {
+            fc.pre(types.every((type) => !service.jobs.JOBS.has(type)));
+            await check(types.map((type) => JSON.stringify({ type, payload: { note: MARKER } })));
           },
-        }),
+        ),
+        RUNS,
       );
-      await check([`${MARKER} not json`, JSON.stringify({ type: 'send_email', payload: { to: MARKER } })]);
-    } finally {
-      Reflect.deleteProperty(process.env, 'POWERTOOLS_LOG_LEVEL');
-    }
-  });
+    },
+  );
+
+  it(
+    scenario('bad_input_wrong_types', 'a wrong type in any envelope field goes to the DLQ'),
+    async () => {
+      const envelope = {
+        type: 'probe',
+        payload: { step: 's' },
+        version: 1,
+        idempotencyKey: MARKER,
+        correlationId: 'c',
+        createdAt: '2026-11-26T12:00:00Z',
+      };
+      const field = fc.constantFrom(...(Object.keys(envelope) as (keyof typeof envelope)[]));
+      const optional = new Set(['idempotencyKey', 'correlationId', 'createdAt']);
+      const bad = field.chain((name) =>
+        wrongKind(envelope[name], optional.has(name)).map((value) => ({
+          ...envelope,
+          [name]: value,
+        })),
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.array(bad, { minLength: 1, maxLength: 9 }), async (values) => {
+          await check(values.map((value) => JSON.stringify(value)));
+        }),
+        RUNS,
+      );
+    },
+  );
+
+  it(
+    scenario('bad_input_wrong_types', 'a wrong type in any payload field goes to the DLQ'),
+    async () => {
+      const bad = fc.constantFrom(...Object.keys(VALID_PAYLOADS)).chain((type) => {
+        const payload = VALID_PAYLOADS[type] ?? {};
+        return fc.constantFrom(...Object.keys(payload)).chain((name) =>
+          wrongKind(payload[name]).map((value) => ({
+            type,
+            payload: { ...payload, [name]: value },
+            idempotencyKey: MARKER,
+          })),
+        );
+      });
+      await fc.assert(
+        fc.asyncProperty(fc.array(bad, { minLength: 1, maxLength: 9 }), async (values) => {
+          await check(values.map((value) => JSON.stringify(value)));
+        }),
+        RUNS,
+      );
+    },
+  );
+
+  it(
+    scenario(
+      'bad_input_unknown_fields',
+      'a payload with unknown fields goes to the DLQ, names quoted safely',
+    ),
+    async () => {
+      const name = fc.string({ minLength: 1, maxLength: 300 });
+      const bad = fc.constantFrom(...Object.keys(VALID_PAYLOADS)).chain((type) =>
+        fc
+          .dictionary(name, fc.jsonValue(), { minKeys: 1, maxKeys: 3 })
+          .filter((extra) =>
+            Object.keys(extra).every((key) => !(key in (VALID_PAYLOADS[type] ?? {}))),
+          )
+          .map((extra) => ({
+            type,
+            payload: { ...VALID_PAYLOADS[type], ...extra },
+            idempotencyKey: MARKER,
+          })),
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.array(bad, { minLength: 1, maxLength: 9 }), async (values) => {
+          await check(values.map((value) => JSON.stringify(value)));
+        }),
+        RUNS,
+      );
+    },
+  );
+
+  it(
+    scenario('bad_input_no_payload_logged', 'debug logging keeps bodies out of the logs'),
+    async () => {
+      process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
+      try {
+        service = await coldStart();
+        service.jobs.JOBS.set(
+          'probe',
+          service.jobs.defineJob({
+            name: 'probe',
+            schema: z.object({ step: z.string() }),
+            run: (payload) => {
+              valid.push(payload.step);
+              return Promise.resolve({ ok: true });
+            },
+          }),
+        );
+        await check([
+          `${MARKER} not json`,
+          JSON.stringify({ type: 'send_email', payload: { to: MARKER } }),
+        ]);
+      } finally {
+        Reflect.deleteProperty(process.env, 'POWERTOOLS_LOG_LEVEL');
+      }
+    },
+  );
 });

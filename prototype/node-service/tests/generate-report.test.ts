@@ -49,19 +49,28 @@ describe('generate_report', () => {
     );
   });
 
-  it(scenario('report_stored', 'without an idempotency key the object is named after the message id'), async () => {
-    const id = await stack.send(job('generate_report', report()));
-    await invoke(await stack.receiveEvent());
-    expect(await reportKeys()).toEqual([`reports/daily-sales/${id}.csv`]);
-  });
+  it(
+    scenario(
+      'report_stored',
+      'without an idempotency key the object is named after the message id',
+    ),
+    async () => {
+      const id = await stack.send(job('generate_report', report()));
+      await invoke(await stack.receiveEvent());
+      expect(await reportKeys()).toEqual([`reports/daily-sales/${id}.csv`]);
+    },
+  );
 
-  it(scenario('report_key_hashed', 'an unsafe idempotency key is hashed into the object name'), async () => {
-    const key = '../../etc/passwd';
-    await stack.send(job('generate_report', report(), { idempotencyKey: key }));
-    await invoke(await stack.receiveEvent());
-    const digest = createHash('sha256').update(key).digest('hex');
-    expect(await reportKeys()).toEqual([`reports/daily-sales/${digest}.csv`]);
-  });
+  it(
+    scenario('report_key_hashed', 'an unsafe idempotency key is hashed into the object name'),
+    async () => {
+      const key = '../../etc/passwd';
+      await stack.send(job('generate_report', report(), { idempotencyKey: key }));
+      await invoke(await stack.receiveEvent());
+      const digest = createHash('sha256').update(key).digest('hex');
+      expect(await reportKeys()).toEqual([`reports/daily-sales/${digest}.csv`]);
+    },
+  );
 
   it(scenario('report_formulas', 'formula cells are neutralised'), async () => {
     const cells = ['=1+2', '+SUM(A1)', '-3', '@cmd', '\tx', '\ry', 'a=b'];
@@ -72,23 +81,37 @@ describe('generate_report', () => {
       }),
     );
     expect(failedIds(await invoke(await stack.receiveEvent()))).toEqual([]);
-    const text = (await (await readObject('reports/daily-sales/formulas.csv')).Body?.transformToString()) ?? '';
+    const text =
+      (await (await readObject('reports/daily-sales/formulas.csv')).Body?.transformToString()) ??
+      '';
     const [header, row] = text.split('\r\n');
     expect(header?.startsWith('"\'=HYPERLINK(""x"")"')).toBe(true);
-    expect(row).toBe('h,\'=1+2,\'+SUM(A1),\'-3,\'@cmd,\'\tx,"\'\ry",a=b,-5');
+    expect(row).toBe("h,'=1+2,'+SUM(A1),'-3,'@cmd,'\tx,\"'\ry\",a=b,-5");
   });
 
   it.each([
     [[['BOOK-1', 3, 12.5]], 1, 3],
-    [[['BOOK-1', 3, 12.5, null], ['PEN-7', 1, 2, 'x', 'extra']], 2, 5],
-  ])(scenario('report_invalid', 'rows %j do not match the columns'), async (rows, number, cells) => {
-    const id = await stack.send(job('generate_report', report({ rows })));
-    expect(failedIds(await invoke(await stack.receiveEvent()))).toEqual([]);
-    const reasons = await stack.deadLetterReasons();
-    expect([...reasons.keys()]).toEqual([id]);
-    expect(reasons.get(id)).toContain(`row ${number} has ${cells} cells; the report has 4 columns`);
-    expect(await reportKeys()).toEqual([]);
-  });
+    [
+      [
+        ['BOOK-1', 3, 12.5, null],
+        ['PEN-7', 1, 2, 'x', 'extra'],
+      ],
+      2,
+      5,
+    ],
+  ])(
+    scenario('report_invalid', 'rows %j do not match the columns'),
+    async (rows, number, cells) => {
+      const id = await stack.send(job('generate_report', report({ rows })));
+      expect(failedIds(await invoke(await stack.receiveEvent()))).toEqual([]);
+      const reasons = await stack.deadLetterReasons();
+      expect([...reasons.keys()]).toEqual([id]);
+      expect(reasons.get(id)).toContain(
+        `row ${number} has ${cells} cells; the report has 4 columns`,
+      );
+      expect(await reportKeys()).toEqual([]);
+    },
+  );
 
   it.each([
     [{ reportName: '../etc' }, 'reportName'],

@@ -98,69 +98,88 @@ describe('handler', () => {
     expect(probe.steps.sort()).toEqual([1, 3]);
   });
 
-  it(scenario('whole_batch_fails', 'a batch that fails entirely is reported, not thrown'), async () => {
-    const ids = [
-      await stack.send(probeBody(1, { fail: 'transient' })),
-      await stack.send(probeBody(2, { fail: 'transient' })),
-    ];
-    const response = await invoke(await stack.receiveEvent());
-    expect(failedIds(response).sort()).toEqual(ids.sort());
-  });
+  it(
+    scenario('whole_batch_fails', 'a batch that fails entirely is reported, not thrown'),
+    async () => {
+      const ids = [
+        await stack.send(probeBody(1, { fail: 'transient' })),
+        await stack.send(probeBody(2, { fail: 'transient' })),
+      ];
+      const response = await invoke(await stack.receiveEvent());
+      expect(failedIds(response).sort()).toEqual(ids.sort());
+    },
+  );
 
-  it(scenario('permanent_to_dlq', 'permanent failures go to the DLQ with their reason'), async () => {
-    const bad = await stack.send(probeBody(1, { fail: 'permanent' }));
-    const unknown = await stack.send({ type: 'no_such_job', payload: {} });
-    const notJson = await stack.send('not json at all');
-    const response = await invoke(await stack.receiveEvent());
-    expect(failedIds(response)).toEqual([]);
-    const letters = await stack.deadLetters();
-    const reasons = new Map(
-      letters.map((message) => [
-        message.MessageAttributes?.OriginalMessageId?.StringValue,
-        message.MessageAttributes?.FailureReason?.StringValue,
-      ]),
-    );
-    expect(reasons.get(bad)).toBe('probe refused the payload');
-    expect(reasons.get(unknown)).toMatch(/^unknown job type "no_such_job"; this service handles /);
-    expect(reasons.get(notJson)).toBe('invalid envelope: body: Invalid JSON');
-    for (const message of letters) {
-      const attributes = message.MessageAttributes ?? {};
-      expect(attributes.SourceQueueArn?.StringValue).toBe(stack.arn);
-      expect(attributes.FailedAt?.StringValue).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$/);
-    }
-    expect((await stack.receiveEvent()).Records).toEqual([]);
-  });
+  it(
+    scenario('permanent_to_dlq', 'permanent failures go to the DLQ with their reason'),
+    async () => {
+      const bad = await stack.send(probeBody(1, { fail: 'permanent' }));
+      const unknown = await stack.send({ type: 'no_such_job', payload: {} });
+      const notJson = await stack.send('not json at all');
+      const response = await invoke(await stack.receiveEvent());
+      expect(failedIds(response)).toEqual([]);
+      const letters = await stack.deadLetters();
+      const reasons = new Map(
+        letters.map((message) => [
+          message.MessageAttributes?.OriginalMessageId?.StringValue,
+          message.MessageAttributes?.FailureReason?.StringValue,
+        ]),
+      );
+      expect(reasons.get(bad)).toBe('probe refused the payload');
+      expect(reasons.get(unknown)).toMatch(
+        /^unknown job type "no_such_job"; this service handles /,
+      );
+      expect(reasons.get(notJson)).toBe('invalid envelope: body: Invalid JSON');
+      for (const message of letters) {
+        const attributes = message.MessageAttributes ?? {};
+        expect(attributes.SourceQueueArn?.StringValue).toBe(stack.arn);
+        expect(attributes.FailedAt?.StringValue).toMatch(
+          /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$/,
+        );
+      }
+      expect((await stack.receiveEvent()).Records).toEqual([]);
+    },
+  );
 
-  it(scenario('dlq_keeps_attributes', 'the original message attributes travel to the DLQ'), async () => {
-    const id = await stack.send(probeBody(1, { fail: 'permanent' }), {
-      attributes: { Tenant: { DataType: 'String', StringValue: 'acme' } },
-    });
-    await invoke(await stack.receiveEvent());
-    const [letter] = await stack.deadLetters();
-    expect(letter?.MessageAttributes?.OriginalMessageId?.StringValue).toBe(id);
-    expect(letter?.MessageAttributes?.Tenant?.StringValue).toBe('acme');
-    expect(letter?.Body).toBe(JSON.stringify(probeBody(1, { fail: 'permanent' })));
-  });
+  it(
+    scenario('dlq_keeps_attributes', 'the original message attributes travel to the DLQ'),
+    async () => {
+      const id = await stack.send(probeBody(1, { fail: 'permanent' }), {
+        attributes: { Tenant: { DataType: 'String', StringValue: 'acme' } },
+      });
+      await invoke(await stack.receiveEvent());
+      const [letter] = await stack.deadLetters();
+      expect(letter?.MessageAttributes?.OriginalMessageId?.StringValue).toBe(id);
+      expect(letter?.MessageAttributes?.Tenant?.StringValue).toBe('acme');
+      expect(letter?.Body).toBe(JSON.stringify(probeBody(1, { fail: 'permanent' })));
+    },
+  );
 
-  it(scenario('reason_without_payload', 'the failure reason does not echo the payload'), async () => {
-    await stack.send(probeBody(1, { note: 12345 }));
-    await invoke(await stack.receiveEvent());
-    const [reason] = [...(await stack.deadLetterReasons()).values()];
-    expect(reason).toContain('note');
-    expect(reason).not.toContain('12345');
-  });
+  it(
+    scenario('reason_without_payload', 'the failure reason does not echo the payload'),
+    async () => {
+      await stack.send(probeBody(1, { note: 12345 }));
+      await invoke(await stack.receiveEvent());
+      const [reason] = [...(await stack.deadLetterReasons()).values()];
+      expect(reason).toContain('note');
+      expect(reason).not.toContain('12345');
+    },
+  );
 
-  it(scenario('dlq_unavailable_kept', 'a message is kept when the DLQ cannot take it'), async () => {
-    process.env.DLQ_URL = `${stack.dlqUrl}-missing`;
-    service = await coldStart();
-    service.jobs.JOBS.set(
-      'probe',
-      service.jobs.defineJob({ name: 'probe', schema: ProbePayload, run: probe.run }),
-    );
-    const id = await stack.send(probeBody(1, { fail: 'permanent' }));
-    const response = await invoker(stack, service.handler)(await stack.receiveEvent());
-    expect(failedIds(response)).toEqual([id]);
-  });
+  it(
+    scenario('dlq_unavailable_kept', 'a message is kept when the DLQ cannot take it'),
+    async () => {
+      process.env.DLQ_URL = `${stack.dlqUrl}-missing`;
+      service = await coldStart();
+      service.jobs.JOBS.set(
+        'probe',
+        service.jobs.defineJob({ name: 'probe', schema: ProbePayload, run: probe.run }),
+      );
+      const id = await stack.send(probeBody(1, { fail: 'permanent' }));
+      const response = await invoker(stack, service.handler)(await stack.receiveEvent());
+      expect(failedIds(response)).toEqual([id]);
+    },
+  );
 
   it(scenario('transient_backoff', 'a transient failure is retried after a backoff'), async () => {
     const id = await stack.send(probeBody(1, { fail: 'transient' }));
@@ -181,27 +200,30 @@ describe('handler', () => {
     expect(retryDelay(count, 10, 900)).toBe(delay);
   });
 
-  it(scenario('max_receive_count', 'after maxReceiveCount SQS moves the message to the DLQ'), async () => {
-    process.env.RETRY_BACKOFF_BASE_SECONDS = '0';
-    process.env.RETRY_BACKOFF_MAX_SECONDS = '0';
-    service = await coldStart();
-    service.jobs.JOBS.set(
-      'probe',
-      service.jobs.defineJob({ name: 'probe', schema: ProbePayload, run: probe.run }),
-    );
-    const call = invoker(stack, service.handler);
-    await stack.send(probeBody(1, { fail: 'transient' }));
-    for (let attempt = 1; attempt <= MAX_RECEIVE_COUNT; attempt += 1) {
-      const event = await stack.receiveEvent();
-      expect(event.Records).toHaveLength(1);
-      expect(event.Records[0]?.attributes.ApproximateReceiveCount).toBe(String(attempt));
-      await call(event);
-    }
-    expect((await stack.receiveEvent()).Records).toEqual([]);
-    expect(await stack.deadLetters()).toHaveLength(1);
-    process.env.RETRY_BACKOFF_BASE_SECONDS = '10';
-    process.env.RETRY_BACKOFF_MAX_SECONDS = '900';
-  });
+  it(
+    scenario('max_receive_count', 'after maxReceiveCount SQS moves the message to the DLQ'),
+    async () => {
+      process.env.RETRY_BACKOFF_BASE_SECONDS = '0';
+      process.env.RETRY_BACKOFF_MAX_SECONDS = '0';
+      service = await coldStart();
+      service.jobs.JOBS.set(
+        'probe',
+        service.jobs.defineJob({ name: 'probe', schema: ProbePayload, run: probe.run }),
+      );
+      const call = invoker(stack, service.handler);
+      await stack.send(probeBody(1, { fail: 'transient' }));
+      for (let attempt = 1; attempt <= MAX_RECEIVE_COUNT; attempt += 1) {
+        const event = await stack.receiveEvent();
+        expect(event.Records).toHaveLength(1);
+        expect(event.Records[0]?.attributes.ApproximateReceiveCount).toBe(String(attempt));
+        await call(event);
+      }
+      expect((await stack.receiveEvent()).Records).toEqual([]);
+      expect(await stack.deadLetters()).toHaveLength(1);
+      process.env.RETRY_BACKOFF_BASE_SECONDS = '10';
+      process.env.RETRY_BACKOFF_MAX_SECONDS = '900';
+    },
+  );
 
   it(scenario('redelivery_runs_once', 'a redelivered message runs its job once'), async () => {
     await stack.send(probeBody(1));
@@ -220,16 +242,19 @@ describe('handler', () => {
     expect(probe.attempts).toEqual([1]);
   });
 
-  it(scenario('key_reuse_to_dlq', 'an idempotency key reused for another payload goes to the DLQ'), async () => {
-    await stack.send(probeBody(1, { idempotencyKey: 'same' }));
-    await invoke(await stack.receiveEvent());
-    const second = await stack.send(probeBody(2, { idempotencyKey: 'same' }));
-    await invoke(await stack.receiveEvent());
-    expect(probe.attempts).toEqual([1]);
-    expect((await stack.deadLetterReasons()).get(second)).toBe(
-      'idempotency key already used for a different payload',
-    );
-  });
+  it(
+    scenario('key_reuse_to_dlq', 'an idempotency key reused for another payload goes to the DLQ'),
+    async () => {
+      await stack.send(probeBody(1, { idempotencyKey: 'same' }));
+      await invoke(await stack.receiveEvent());
+      const second = await stack.send(probeBody(2, { idempotencyKey: 'same' }));
+      await invoke(await stack.receiveEvent());
+      expect(probe.attempts).toEqual([1]);
+      expect((await stack.deadLetterReasons()).get(second)).toBe(
+        'idempotency key already used for a different payload',
+      );
+    },
+  );
 
   it(scenario('failed_job_runs_again', 'a failed job can run again on retry'), async () => {
     process.env.RETRY_BACKOFF_BASE_SECONDS = '0';
@@ -277,51 +302,64 @@ describe('handler', () => {
     Reflect.deleteProperty(process.env, 'RECORD_CONCURRENCY');
   });
 
-  it(scenario('structured_logs', 'logs are JSON with message and correlation ids and no payload'), async () => {
-    const id = await stack.send(probeBody(1, { note: 'secret-payload-text', correlationId: 'corr-1' }));
-    const { lines, raw } = await captureLogs(async () => invoke(await stack.receiveEvent()));
-    expect(raw).not.toContain('secret-payload-text');
-    const done = lines.find((line) => line.message === 'Job done');
-    expect(done).toMatchObject({
-      level: 'INFO',
-      service: 'my-queue-service',
-      messageId: id,
-      correlationId: 'corr-1',
-      jobType: 'probe',
-      function_name: 'my-queue-service',
-    });
-  });
+  it(
+    scenario('structured_logs', 'logs are JSON with message and correlation ids and no payload'),
+    async () => {
+      const id = await stack.send(
+        probeBody(1, { note: 'secret-payload-text', correlationId: 'corr-1' }),
+      );
+      const { lines, raw } = await captureLogs(async () => invoke(await stack.receiveEvent()));
+      expect(raw).not.toContain('secret-payload-text');
+      const done = lines.find((line) => line.message === 'Job done');
+      expect(done).toMatchObject({
+        level: 'INFO',
+        service: 'my-queue-service',
+        messageId: id,
+        correlationId: 'corr-1',
+        jobType: 'probe',
+        function_name: 'my-queue-service',
+      });
+    },
+  );
 
-  it(scenario('transient_logged', 'a transient failure is logged with its message id'), async () => {
-    const id = await stack.send(probeBody(1, { fail: 'transient' }));
-    const { lines } = await captureLogs(async () => invoke(await stack.receiveEvent()));
-    const warning = lines.find((line) => line.message === 'Transient failure: the record will be retried');
-    expect(warning).toMatchObject({ level: 'WARN', messageId: id });
-  });
+  it(
+    scenario('transient_logged', 'a transient failure is logged with its message id'),
+    async () => {
+      const id = await stack.send(probeBody(1, { fail: 'transient' }));
+      const { lines } = await captureLogs(async () => invoke(await stack.receiveEvent()));
+      const warning = lines.find(
+        (line) => line.message === 'Transient failure: the record will be retried',
+      );
+      expect(warning).toMatchObject({ level: 'WARN', messageId: id });
+    },
+  );
 
-  it(scenario('records_concurrent', 'records run concurrently up to RECORD_CONCURRENCY'), async () => {
-    process.env.RECORD_CONCURRENCY = '3';
-    service = await coldStart();
-    let running = 0;
-    let peak = 0;
-    service.jobs.JOBS.set(
-      'probe',
-      service.jobs.defineJob({
-        name: 'probe',
-        schema: ProbePayload,
-        run: async (payload) => {
-          running += 1;
-          peak = Math.max(peak, running);
-          await new Promise((resolve) => setTimeout(resolve, 50));
-          running -= 1;
-          return { step: payload.step };
-        },
-      }),
-    );
-    for (let step = 0; step < 8; step += 1) await stack.send(probeBody(step));
-    const response = await invoker(stack, service.handler)(await stack.receiveEvent());
-    expect(failedIds(response)).toEqual([]);
-    expect(peak).toBe(3);
-    Reflect.deleteProperty(process.env, 'RECORD_CONCURRENCY');
-  });
+  it(
+    scenario('records_concurrent', 'records run concurrently up to RECORD_CONCURRENCY'),
+    async () => {
+      process.env.RECORD_CONCURRENCY = '3';
+      service = await coldStart();
+      let running = 0;
+      let peak = 0;
+      service.jobs.JOBS.set(
+        'probe',
+        service.jobs.defineJob({
+          name: 'probe',
+          schema: ProbePayload,
+          run: async (payload) => {
+            running += 1;
+            peak = Math.max(peak, running);
+            await new Promise((resolve) => setTimeout(resolve, 50));
+            running -= 1;
+            return { step: payload.step };
+          },
+        }),
+      );
+      for (let step = 0; step < 8; step += 1) await stack.send(probeBody(step));
+      const response = await invoker(stack, service.handler)(await stack.receiveEvent());
+      expect(failedIds(response)).toEqual([]);
+      expect(peak).toBe(3);
+      Reflect.deleteProperty(process.env, 'RECORD_CONCURRENCY');
+    },
+  );
 });

@@ -1,7 +1,15 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 
-import { coldStart, createStack, dynamodb, failedIds, invoker, job, type Stack } from './support/aws.js';
+import {
+  coldStart,
+  createStack,
+  dynamodb,
+  failedIds,
+  invoker,
+  job,
+  type Stack,
+} from './support/aws.js';
 import { scenario } from './support/scenarios.js';
 
 function order(changes: Record<string, unknown> = {}): Record<string, unknown> {
@@ -67,14 +75,17 @@ describe('process_order', () => {
     );
   });
 
-  it(scenario('order_total_mismatch', 'a total that does not match the items goes to the DLQ'), async () => {
-    const id = await stack.send(job('process_order', order({ total: '25.98' })));
-    expect(failedIds(await invoke(await stack.receiveEvent()))).toEqual([]);
-    expect((await stack.deadLetterReasons()).get(id)).toBe(
-      'invalid process_order payload: body: total 25.98 does not match the sum of the items, 25.99',
-    );
-    expect(await storedOrders()).toEqual([]);
-  });
+  it(
+    scenario('order_total_mismatch', 'a total that does not match the items goes to the DLQ'),
+    async () => {
+      const id = await stack.send(job('process_order', order({ total: '25.98' })));
+      expect(failedIds(await invoke(await stack.receiveEvent()))).toEqual([]);
+      expect((await stack.deadLetterReasons()).get(id)).toBe(
+        'invalid process_order payload: body: total 25.98 does not match the sum of the items, 25.99',
+      );
+      expect(await storedOrders()).toEqual([]);
+    },
+  );
 
   it.each([0, -1, 10_001, 1.5, 'two'])(
     scenario('order_invalid', 'quantity %j goes to the DLQ'),

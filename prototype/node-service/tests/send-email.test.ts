@@ -77,43 +77,62 @@ describe('send_email', () => {
     [{ to: 'ana@example.com', subject: '', body: 'x' }, 'subject'],
     [{ to: 'ana@example.com', subject: 'S' }, 'body'],
     [{ to: 'ana@example.com', subject: 'S', body: 'x', cc: 'b@example.com' }, 'cc'],
-    [{ to: Array.from({ length: 51 }, (_, i) => `a${i}@example.com`), subject: 'S', body: 'x' }, 'to'],
-  ])(scenario('email_invalid_payload', 'invalid payload %j goes to the DLQ naming %s'), async (payload, field) => {
-    const id = await stack.send(job('send_email', payload));
-    expect(failedIds(await invoke(await stack.receiveEvent()))).toEqual([]);
-    const reason = (await stack.deadLetterReasons()).get(id) ?? '';
-    expect(reason).toMatch(/^invalid send_email payload: /);
-    expect(reason).toContain(field);
-  });
+    [
+      { to: Array.from({ length: 51 }, (_, i) => `a${i}@example.com`), subject: 'S', body: 'x' },
+      'to',
+    ],
+  ])(
+    scenario('email_invalid_payload', 'invalid payload %j goes to the DLQ naming %s'),
+    async (payload, field) => {
+      const id = await stack.send(job('send_email', payload));
+      expect(failedIds(await invoke(await stack.receiveEvent()))).toEqual([]);
+      const reason = (await stack.deadLetterReasons()).get(id) ?? '';
+      expect(reason).toMatch(/^invalid send_email payload: /);
+      expect(reason).toContain(field);
+    },
+  );
 
   it(scenario('email_rejected', 'SES MessageRejected goes to the DLQ'), async () => {
     // Sending from an identity that is not verified makes SES answer MessageRejected.
     vi.spyOn(SESv2Client.prototype, 'send').mockRejectedValueOnce(
       Object.assign(new Error('Email address is not verified.'), { name: 'MessageRejected' }),
     );
-    const id = await stack.send(job('send_email', { to: 'ana@example.com', subject: 'S', body: 'x' }));
+    const id = await stack.send(
+      job('send_email', { to: 'ana@example.com', subject: 'S', body: 'x' }),
+    );
     expect(failedIds(await invoke(await stack.receiveEvent()))).toEqual([]);
-    expect((await stack.deadLetterReasons()).get(id)).toBe('SES refused the e-mail: MessageRejected');
+    expect((await stack.deadLetterReasons()).get(id)).toBe(
+      'SES refused the e-mail: MessageRejected',
+    );
   });
 
-  it(scenario('email_rejected', 'an unverified sender makes moto answer MessageRejected'), async () => {
-    await new SESv2Client({ region: REGION })
-      .send(new DeleteEmailIdentityCommand({ EmailIdentity: EMAIL_FROM }))
-      .catch(() => undefined);
-    const id = await stack.send(job('send_email', { to: 'ana@example.com', subject: 'S', body: 'x' }));
-    try {
-      expect(failedIds(await invoke(await stack.receiveEvent()))).toEqual([]);
-      expect((await stack.deadLetterReasons()).get(id)).toBe('SES refused the e-mail: MessageRejected');
-    } finally {
-      await createStack(); // recreates the identity for the tests after this one
-    }
-  });
+  it(
+    scenario('email_rejected', 'an unverified sender makes moto answer MessageRejected'),
+    async () => {
+      await new SESv2Client({ region: REGION })
+        .send(new DeleteEmailIdentityCommand({ EmailIdentity: EMAIL_FROM }))
+        .catch(() => undefined);
+      const id = await stack.send(
+        job('send_email', { to: 'ana@example.com', subject: 'S', body: 'x' }),
+      );
+      try {
+        expect(failedIds(await invoke(await stack.receiveEvent()))).toEqual([]);
+        expect((await stack.deadLetterReasons()).get(id)).toBe(
+          'SES refused the e-mail: MessageRejected',
+        );
+      } finally {
+        await createStack(); // recreates the identity for the tests after this one
+      }
+    },
+  );
 
   it(scenario('email_throttled', 'SES throttling is retried, not dead-lettered'), async () => {
     vi.spyOn(SESv2Client.prototype, 'send').mockRejectedValue(
       Object.assign(new Error('Slow down'), { name: 'TooManyRequestsException' }),
     );
-    const id = await stack.send(job('send_email', { to: 'ana@example.com', subject: 'S', body: 'x' }));
+    const id = await stack.send(
+      job('send_email', { to: 'ana@example.com', subject: 'S', body: 'x' }),
+    );
     expect(failedIds(await invoke(await stack.receiveEvent()))).toEqual([id]);
     expect(await stack.deadLetters()).toEqual([]);
   });

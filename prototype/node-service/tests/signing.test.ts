@@ -28,12 +28,13 @@ describe('signing', () => {
     expect(verifySignature(SECRET, sign(SECRET, BODY), BODY)).toBe(true);
   });
 
-  it.each([Buffer.from(''), Buffer.from(`${BODY.toString()} `), Buffer.from(BODY.toString().replace('k', 'K'))])(
-    scenario('signing_round_trip', 'a tampered body fails'),
-    (tampered) => {
-      expect(verifySignature(SECRET, sign(SECRET, BODY, NOW), tampered, { now: NOW })).toBe(false);
-    },
-  );
+  it.each([
+    Buffer.from(''),
+    Buffer.from(`${BODY.toString()} `),
+    Buffer.from(BODY.toString().replace('k', 'K')),
+  ])(scenario('signing_round_trip', 'a tampered body fails'), (tampered) => {
+    expect(verifySignature(SECRET, sign(SECRET, BODY, NOW), tampered, { now: NOW })).toBe(false);
+  });
 
   it(scenario('signing_round_trip', 'a wrong secret or changed timestamp fails'), () => {
     const header = sign(SECRET, BODY, NOW);
@@ -50,25 +51,36 @@ describe('signing', () => {
     [-DEFAULT_TOLERANCE_SECONDS - 1, false],
     [86_400, false],
   ])(scenario('signing_tolerance', 'offset %i s verifies: %s'), (offset, valid) => {
-    expect(verifySignature(SECRET, sign(SECRET, BODY, NOW), BODY, { now: NOW + offset })).toBe(valid);
+    expect(verifySignature(SECRET, sign(SECRET, BODY, NOW), BODY, { now: NOW + offset })).toBe(
+      valid,
+    );
   });
 
   it(scenario('signing_tolerance', 'the tolerance is configurable'), () => {
     const header = sign(SECRET, BODY, NOW);
-    expect(verifySignature(SECRET, header, BODY, { now: NOW + 10, toleranceSeconds: 5 })).toBe(false);
-    expect(verifySignature(SECRET, header, BODY, { now: NOW + 10, toleranceSeconds: 10 })).toBe(true);
+    expect(verifySignature(SECRET, header, BODY, { now: NOW + 10, toleranceSeconds: 5 })).toBe(
+      false,
+    );
+    expect(verifySignature(SECRET, header, BODY, { now: NOW + 10, toleranceSeconds: 10 })).toBe(
+      true,
+    );
   });
 
-  it.each([0, 1, 2])(scenario('signing_round_trip', 'one matching v1 among several passes (at %i)'), (position) => {
-    const candidates = [digest('old-secret', NOW, BODY), digest('older', NOW, BODY)];
-    candidates.splice(position, 0, digest(SECRET, NOW, BODY));
-    const header = `t=${NOW},${candidates.map((candidate) => `v1=${candidate}`).join(',')}`;
-    expect(verifySignature(SECRET, header, BODY, { now: NOW })).toBe(true);
-    expect(verifySignature('unrelated', header, BODY, { now: NOW })).toBe(false);
-  });
+  it.each([0, 1, 2])(
+    scenario('signing_round_trip', 'one matching v1 among several passes (at %i)'),
+    (position) => {
+      const candidates = [digest('old-secret', NOW, BODY), digest('older', NOW, BODY)];
+      candidates.splice(position, 0, digest(SECRET, NOW, BODY));
+      const header = `t=${NOW},${candidates.map((candidate) => `v1=${candidate}`).join(',')}`;
+      expect(verifySignature(SECRET, header, BODY, { now: NOW })).toBe(true);
+      expect(verifySignature('unrelated', header, BODY, { now: NOW })).toBe(false);
+    },
+  );
 
   it(scenario('signing_malformed', 'spaces after commas are accepted'), () => {
-    expect(verifySignature(SECRET, `t=${NOW}, v1=${digest(SECRET, NOW, BODY)}`, BODY, { now: NOW })).toBe(true);
+    expect(
+      verifySignature(SECRET, `t=${NOW}, v1=${digest(SECRET, NOW, BODY)}`, BODY, { now: NOW }),
+    ).toBe(true);
   });
 
   const good = digest(SECRET, NOW, BODY);

@@ -44,7 +44,10 @@ class Partner {
       });
       const match = /^\/status\/(\d+)/.exec(request.url ?? '');
       const status = match ? Number(match[1]) : 200;
-      response.writeHead(status, status >= 300 && status < 400 ? { Location: this.url('/target') } : {});
+      response.writeHead(
+        status,
+        status >= 300 && status < 400 ? { Location: this.url('/target') } : {},
+      );
       response.end();
     });
   });
@@ -69,7 +72,11 @@ class Partner {
   }
 }
 
-const hook = (url: string, data: Record<string, unknown> = {}) => ({ url, event: 'order.shipped', data });
+const hook = (url: string, data: Record<string, unknown> = {}) => ({
+  url,
+  event: 'order.shipped',
+  data,
+});
 
 let stack: Stack;
 let partner: Partner;
@@ -82,7 +89,12 @@ async function deliverer(allowed = '127.0.0.1') {
 
 async function putSecret(value: string): Promise<void> {
   await new SSMClient({ region: REGION }).send(
-    new PutParameterCommand({ Name: stack.signingSecretParam, Value: value, Type: 'SecureString', Overwrite: true }),
+    new PutParameterCommand({
+      Name: stack.signingSecretParam,
+      Value: value,
+      Type: 'SecureString',
+      Overwrite: true,
+    }),
   );
 }
 
@@ -96,77 +108,107 @@ afterEach(async () => {
 });
 
 describe('webhook delivery', () => {
-  it.each([200, 201, 204])(scenario('webhook_delivered', '%i delivers a signed request'), async (status) => {
-    const deliver = await deliverer();
-    const url = partner.url(status === 200 ? '/hooks?x=1' : `/status/${status}`);
-    await stack.send(job('webhook', hook(url, { id: 7 }), { idempotencyKey: 'key-1', correlationId: 'corr-1' }));
-    expect(failedIds(await deliver(await stack.receiveEvent()))).toEqual([]);
-    const [request] = partner.requests;
-    expect(request?.method).toBe('POST');
-    expect(request?.path).toBe(status === 200 ? '/hooks?x=1' : `/status/${status}`);
-    expect(JSON.parse(request?.body.toString() ?? '')).toEqual({ id: 'key-1', event: 'order.shipped', data: { id: 7 } });
-    expect(request?.headers['webhook-id']).toBe('key-1');
-    expect(request?.headers['x-correlation-id']).toBe('corr-1');
-    expect(request?.headers['content-type']).toBe('application/json');
-    expect(request?.headers.host).toBe(`127.0.0.1:${partner.port}`);
-    const signature = String(request?.headers['webhook-signature']);
-    expect(verifySignature(SIGNING_SECRET, signature, request?.body ?? Buffer.alloc(0))).toBe(true);
-    expect(verifySignature('another-secret', signature, request?.body ?? Buffer.alloc(0))).toBe(false);
-  });
-
-  it.each([408, 429, 500, 503])(scenario('webhook_retryable', '%i is reported for retry'), async (status) => {
-    const deliver = await deliverer();
-    const id = await stack.send(job('webhook', hook(partner.url(`/status/${status}`))));
-    expect(failedIds(await deliver(await stack.receiveEvent()))).toEqual([id]);
-    expect(await stack.deadLetters()).toEqual([]);
-  });
-
-  it.each([400, 401, 404, 410])(scenario('webhook_refused', '%i goes to the DLQ'), async (status) => {
-    const deliver = await deliverer();
-    const id = await stack.send(job('webhook', hook(partner.url(`/status/${status}`))));
-    expect(failedIds(await deliver(await stack.receiveEvent()))).toEqual([]);
-    expect(await stack.deadLetterReasons()).toEqual(
-      new Map([[id, `webhook endpoint refused the request with ${status}`]]),
-    );
-  });
-
-  it.each([301, 302, 307, 308])(scenario('webhook_redirect', '%i is not followed'), async (status) => {
-    const deliver = await deliverer();
-    const id = await stack.send(job('webhook', hook(partner.url(`/status/${status}`))));
-    expect(failedIds(await deliver(await stack.receiveEvent()))).toEqual([]);
-    expect(partner.requests.map((request) => request.path)).toEqual([`/status/${status}`]);
-    expect((await stack.deadLetterReasons()).get(id)).toBe(
-      `webhook endpoint answered a redirect (${status}); redirects are not followed`,
-    );
-  });
-
-  it(scenario('webhook_placeholder_secret', 'the placeholder secret is retried, not dead-lettered'), async () => {
-    await putSecret('CHANGE_ME');
-    const deliver = await deliverer();
-    const id = await stack.send(job('webhook', hook(partner.url('/hooks'))));
-    expect(failedIds(await deliver(await stack.receiveEvent()))).toEqual([id]);
-    expect(partner.requests).toEqual([]);
-    expect(await stack.deadLetters()).toEqual([]);
-  });
-
-  it(scenario('structured_logs', 'debug logs hold neither the signing secret nor the signature'), async () => {
-    const secret = `secret-${crypto.randomUUID()}`;
-    await putSecret(secret);
-    process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
-    try {
+  it.each([200, 201, 204])(
+    scenario('webhook_delivered', '%i delivers a signed request'),
+    async (status) => {
       const deliver = await deliverer();
-      await stack.send(job('webhook', hook(partner.url('/hooks'))));
-      const { raw, result } = await captureLogs(async () => deliver(await stack.receiveEvent()));
-      expect(failedIds(result)).toEqual([]);
-      expect(raw).toContain('Job done');
-      const signature = String(partner.requests[0]?.headers['webhook-signature']);
-      expect(verifySignature(secret, signature, partner.requests[0]?.body ?? Buffer.alloc(0))).toBe(true);
-      expect(raw).not.toContain(secret);
-      expect(raw).not.toContain(signature.split('v1=')[1]);
-    } finally {
-      Reflect.deleteProperty(process.env, 'POWERTOOLS_LOG_LEVEL');
-    }
-  });
+      const url = partner.url(status === 200 ? '/hooks?x=1' : `/status/${status}`);
+      await stack.send(
+        job('webhook', hook(url, { id: 7 }), { idempotencyKey: 'key-1', correlationId: 'corr-1' }),
+      );
+      expect(failedIds(await deliver(await stack.receiveEvent()))).toEqual([]);
+      const [request] = partner.requests;
+      expect(request?.method).toBe('POST');
+      expect(request?.path).toBe(status === 200 ? '/hooks?x=1' : `/status/${status}`);
+      expect(JSON.parse(request?.body.toString() ?? '')).toEqual({
+        id: 'key-1',
+        event: 'order.shipped',
+        data: { id: 7 },
+      });
+      expect(request?.headers['webhook-id']).toBe('key-1');
+      expect(request?.headers['x-correlation-id']).toBe('corr-1');
+      expect(request?.headers['content-type']).toBe('application/json');
+      expect(request?.headers.host).toBe(`127.0.0.1:${partner.port}`);
+      const signature = String(request?.headers['webhook-signature']);
+      expect(verifySignature(SIGNING_SECRET, signature, request?.body ?? Buffer.alloc(0))).toBe(
+        true,
+      );
+      expect(verifySignature('another-secret', signature, request?.body ?? Buffer.alloc(0))).toBe(
+        false,
+      );
+    },
+  );
+
+  it.each([408, 429, 500, 503])(
+    scenario('webhook_retryable', '%i is reported for retry'),
+    async (status) => {
+      const deliver = await deliverer();
+      const id = await stack.send(job('webhook', hook(partner.url(`/status/${status}`))));
+      expect(failedIds(await deliver(await stack.receiveEvent()))).toEqual([id]);
+      expect(await stack.deadLetters()).toEqual([]);
+    },
+  );
+
+  it.each([400, 401, 404, 410])(
+    scenario('webhook_refused', '%i goes to the DLQ'),
+    async (status) => {
+      const deliver = await deliverer();
+      const id = await stack.send(job('webhook', hook(partner.url(`/status/${status}`))));
+      expect(failedIds(await deliver(await stack.receiveEvent()))).toEqual([]);
+      expect(await stack.deadLetterReasons()).toEqual(
+        new Map([[id, `webhook endpoint refused the request with ${status}`]]),
+      );
+    },
+  );
+
+  it.each([301, 302, 307, 308])(
+    scenario('webhook_redirect', '%i is not followed'),
+    async (status) => {
+      const deliver = await deliverer();
+      const id = await stack.send(job('webhook', hook(partner.url(`/status/${status}`))));
+      expect(failedIds(await deliver(await stack.receiveEvent()))).toEqual([]);
+      expect(partner.requests.map((request) => request.path)).toEqual([`/status/${status}`]);
+      expect((await stack.deadLetterReasons()).get(id)).toBe(
+        `webhook endpoint answered a redirect (${status}); redirects are not followed`,
+      );
+    },
+  );
+
+  it(
+    scenario('webhook_placeholder_secret', 'the placeholder secret is retried, not dead-lettered'),
+    async () => {
+      await putSecret('CHANGE_ME');
+      const deliver = await deliverer();
+      const id = await stack.send(job('webhook', hook(partner.url('/hooks'))));
+      expect(failedIds(await deliver(await stack.receiveEvent()))).toEqual([id]);
+      expect(partner.requests).toEqual([]);
+      expect(await stack.deadLetters()).toEqual([]);
+    },
+  );
+
+  it(
+    scenario('structured_logs', 'debug logs hold neither the signing secret nor the signature'),
+    async () => {
+      const secret = `secret-${crypto.randomUUID()}`;
+      await putSecret(secret);
+      process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
+      try {
+        const deliver = await deliverer();
+        await stack.send(job('webhook', hook(partner.url('/hooks'))));
+        const { raw, result } = await captureLogs(async () => deliver(await stack.receiveEvent()));
+        expect(failedIds(result)).toEqual([]);
+        expect(raw).toContain('Job done');
+        const signature = String(partner.requests[0]?.headers['webhook-signature']);
+        expect(
+          verifySignature(secret, signature, partner.requests[0]?.body ?? Buffer.alloc(0)),
+        ).toBe(true);
+        expect(raw).not.toContain(secret);
+        expect(raw).not.toContain(signature.split('v1=')[1]);
+      } finally {
+        Reflect.deleteProperty(process.env, 'POWERTOOLS_LOG_LEVEL');
+      }
+    },
+  );
 
   it.each(['http://partner.example.com/hooks', 'http://93.184.216.34/hooks'])(
     scenario('webhook_https_only', 'plain HTTP to %s goes to the DLQ'),
@@ -174,19 +216,24 @@ describe('webhook delivery', () => {
       const deliver = await deliverer();
       const id = await stack.send(job('webhook', hook(url)));
       expect(failedIds(await deliver(await stack.receiveEvent()))).toEqual([]);
-      expect((await stack.deadLetterReasons()).get(id)).toMatch(/^webhook URL must use https; got http:\/\//);
+      expect((await stack.deadLetterReasons()).get(id)).toMatch(
+        /^webhook URL must use https; got http:\/\//,
+      );
     },
   );
 
-  it(scenario('webhook_https_only', 'a loopback partner is refused without the allow-list'), async () => {
-    const deliver = await deliverer('');
-    const id = await stack.send(job('webhook', hook(partner.url('/hooks'))));
-    expect(failedIds(await deliver(await stack.receiveEvent()))).toEqual([]);
-    expect(await stack.deadLetterReasons()).toEqual(
-      new Map([[id, 'webhook URL must use https; got http://127.0.0.1']]),
-    );
-    expect(partner.requests).toEqual([]);
-  });
+  it(
+    scenario('webhook_https_only', 'a loopback partner is refused without the allow-list'),
+    async () => {
+      const deliver = await deliverer('');
+      const id = await stack.send(job('webhook', hook(partner.url('/hooks'))));
+      expect(failedIds(await deliver(await stack.receiveEvent()))).toEqual([]);
+      expect(await stack.deadLetterReasons()).toEqual(
+        new Map([[id, 'webhook URL must use https; got http://127.0.0.1']]),
+      );
+      expect(partner.requests).toEqual([]);
+    },
+  );
 
   it.each([
     '127.0.0.1',
@@ -273,8 +320,14 @@ describe('resolvePublicAddress', () => {
     const { resolvePublicAddress } = await webhookModule();
     const { PermanentError } = await import('../src/errors.js');
     const fails = () =>
-      Promise.reject(Object.assign(new Error('getaddrinfo ENOTFOUND partner.example.com'), { code: 'ENOTFOUND' }));
-    const error = await resolvePublicAddress('partner.example.com', fails).catch((caught: unknown) => caught);
+      Promise.reject(
+        Object.assign(new Error('getaddrinfo ENOTFOUND partner.example.com'), {
+          code: 'ENOTFOUND',
+        }),
+      );
+    const error = await resolvePublicAddress('partner.example.com', fails).catch(
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(Error);
     expect(error).not.toBeInstanceOf(PermanentError);
     expect(String(error)).toMatch(/cannot resolve webhook host "partner\.example\.com"/);

@@ -79,7 +79,10 @@ export const OrderPayload = z
   .strictObject({
     orderId: Identifier,
     customerId: Identifier,
-    currency: z.string().regex(/^[A-Z]{3}$/, 'three capital letters').default('USD'),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, 'three capital letters')
+      .default('USD'),
     items: z.array(OrderItem).min(1).max(500),
     total: MoneySchema,
   })

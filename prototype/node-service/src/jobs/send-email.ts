@@ -40,7 +40,10 @@ const ENTITIES: Record<string, string> = JSON.parse(
 function decodeEntities(text: string): string {
   return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, name: string) => {
     if (name.startsWith('#')) {
-      const code = name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
+      const code =
+        name[1] === 'x' || name[1] === 'X'
+          ? parseInt(name.slice(2), 16)
+          : parseInt(name.slice(1), 10);
       return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
     }
     return ENTITIES[name] ?? ENTITIES[name.toLowerCase()] ?? whole;
@@ -71,7 +74,10 @@ export function htmlToText(html: string): string {
 
 let ses: SESv2Client | undefined;
 
-async function sendEmail(payload: EmailPayload, _context: JobContext): Promise<{ sesMessageId: string }> {
+async function sendEmail(
+  payload: EmailPayload,
+  _context: JobContext,
+): Promise<{ sesMessageId: string }> {
   ses ??= new SESv2Client(RETRYING);
   try {
     const response = await ses.send(

@@ -23,5 +23,5 @@ export interface Job<Schema extends z.ZodType = z.ZodType> {
 
 /** Declare a job, checking that `run` takes what `schema` produces. */
 export function defineJob<Schema extends z.ZodType>(job: Job<Schema>): Job {
-  return job as unknown as Job;
+  return job;
 }

@@ -121,7 +121,8 @@ function ipv6Bytes(address: string): number[] {
   const [head = '', tail] = text.split('::');
   const headGroups = head ? head.split(':') : [];
   const tailGroups = tail ? tail.split(':') : [];
-  const zeros = tail === undefined ? [] : Array<string>(8 - headGroups.length - tailGroups.length).fill('0');
+  const zeros =
+    tail === undefined ? [] : Array<string>(8 - headGroups.length - tailGroups.length).fill('0');
   return [...headGroups, ...zeros, ...tailGroups].flatMap((group) => {
     const value = parseInt(group, 16);
     return [value >> 8, value & 0xff];
@@ -160,16 +161,23 @@ const resolveAll: Resolve = (host) => lookup(host, { all: true, verbatim: true }
  * An address of `host` to connect to; any non-public answer is a permanent failure.
  * `resolve` is the system resolver (getaddrinfo, as Python's socket uses); tests pass another.
  */
-export async function resolvePublicAddress(host: string, resolve: Resolve = resolveAll): Promise<string> {
+export async function resolvePublicAddress(
+  host: string,
+  resolve: Resolve = resolveAll,
+): Promise<string> {
   let answers: { address: string }[];
   try {
     answers = await resolve(host);
   } catch (error) {
     // Often a passing DNS failure: retried, and dead-lettered if it persists.
-    throw new Error(`cannot resolve webhook host ${JSON.stringify(host)}: ${(error as Error).message}`);
+    throw new Error(
+      `cannot resolve webhook host ${JSON.stringify(host)}: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   const addresses = answers.map((answer) => answer.address.split('%', 1)[0] ?? '');
-  if (addresses.length === 0) throw new Error(`webhook host ${JSON.stringify(host)} has no address`);
+  if (addresses.length === 0)
+    throw new Error(`webhook host ${JSON.stringify(host)} has no address`);
   if (ALLOWED_HOSTS.has(host.toLowerCase())) return addresses[0] as string;
   const refused = addresses.filter((address) => !isPublic(address));
   if (refused.length > 0) {
@@ -217,10 +225,14 @@ function post(
       timeout: READ_TIMEOUT_MS,
     });
     const connectTimer = setTimeout(() => {
-      request.destroy(new Error(`webhook endpoint did not accept a connection in ${CONNECT_TIMEOUT_MS} ms`));
+      request.destroy(
+        new Error(`webhook endpoint did not accept a connection in ${CONNECT_TIMEOUT_MS} ms`),
+      );
     }, CONNECT_TIMEOUT_MS);
     request.on('socket', (socket) => {
-      socket.once(secure ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer));
+      socket.once(secure ? 'secureConnect' : 'connect', () => {
+        clearTimeout(connectTimer);
+      });
     });
     request.on('timeout', () => {
       request.destroy(new Error(`webhook endpoint did not answer in ${READ_TIMEOUT_MS} ms`));
@@ -232,7 +244,9 @@ function post(
     request.on('response', (response) => {
       clearTimeout(connectTimer);
       response.resume();
-      response.on('end', () => resolve(response.statusCode ?? 0));
+      response.on('end', () => {
+        resolve(response.statusCode ?? 0);
+      });
       response.on('error', reject);
     });
     request.end(body);
@@ -266,7 +280,9 @@ async function deliver(payload: WebhookPayload, context: JobContext): Promise<{ 
     throw new WebhookRetryableError(`webhook endpoint answered ${status}`);
   }
   if (status >= 300 && status < 400) {
-    throw new PermanentError(`webhook endpoint answered a redirect (${status}); redirects are not followed`);
+    throw new PermanentError(
+      `webhook endpoint answered a redirect (${status}); redirects are not followed`,
+    );
   }
   throw new PermanentError(`webhook endpoint refused the request with ${status}`);
 }

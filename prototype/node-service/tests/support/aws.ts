@@ -26,7 +26,8 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { vi } from 'vitest';
 
 export const REGION = 'eu-west-1';
-export const FIFO = false;
+// The rendered queue type; typed boolean so both branches of the helpers type-check.
+export const FIFO = false as boolean;
 export const MAX_RECEIVE_COUNT = 5;
 export const VISIBILITY_TIMEOUT = 300;
 export const EMAIL_FROM = 'noreply@example.com';
@@ -47,7 +48,10 @@ export interface Stack {
   reportsBucket: string;
   signingSecretParam: string;
   /** Send one raw body (an object is JSON-encoded) and resolve to its message id. */
-  send(body: Body, extra?: { groupId?: string; attributes?: Record<string, MessageAttributeValue> }): Promise<string>;
+  send(
+    body: Body,
+    extra?: { groupId?: string; attributes?: Record<string, MessageAttributeValue> },
+  ): Promise<string>;
   /** Receive up to `max` messages and return them as one Lambda event. */
   receiveEvent(max?: number): Promise<SQSEvent>;
   /** Delete the records not reported failed, as the event source mapping does. */
@@ -111,8 +115,11 @@ export async function createStack(): Promise<Stack> {
   const fifo = FIFO ? { FifoQueue: 'true' } : {};
   const suffix = FIFO ? '.fifo' : '';
   const dlqUrl =
-    (await sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq${suffix}`, Attributes: fifo })))
-      .QueueUrl ?? '';
+    (
+      await sqs.send(
+        new CreateQueueCommand({ QueueName: `${name}-dlq${suffix}`, Attributes: fifo }),
+      )
+    ).QueueUrl ?? '';
   const dlqArn = await queueArn(dlqUrl);
   const url =
     (
@@ -145,11 +152,15 @@ export async function createStack(): Promise<Stack> {
       }),
     ),
     new SSMClient({ region: REGION }).send(
-      new PutParameterCommand({ Name: signingSecretParam, Value: SIGNING_SECRET, Type: 'SecureString' }),
+      new PutParameterCommand({
+        Name: signingSecretParam,
+        Value: SIGNING_SECRET,
+        Type: 'SecureString',
+      }),
     ),
-    new SESv2Client({ region: REGION }).send(
-      new CreateEmailIdentityCommand({ EmailIdentity: EMAIL_FROM }),
-    ).catch(() => undefined), // one identity per account: a second create may refuse
+    new SESv2Client({ region: REGION })
+      .send(new CreateEmailIdentityCommand({ EmailIdentity: EMAIL_FROM }))
+      .catch(() => undefined), // one identity per account: a second create may refuse
   ]);
   Object.assign(process.env, {
     QUEUE_URL: url,
@@ -205,7 +216,9 @@ export async function createStack(): Promise<Stack> {
       const failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
       for (const record of event.Records) {
         if (!failed.has(record.messageId)) {
-          await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: record.receiptHandle }));
+          await sqs.send(
+            new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: record.receiptHandle }),
+          );
         }
       }
     },
@@ -252,10 +265,7 @@ export function lambdaContext(timeoutMs = 60_000): Context {
     logGroupName: '/aws/lambda/my-queue-service',
     logStreamName: 'local',
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
+  } as Context;
 }
 
 export type HandlerModule = typeof import('../../src/handler.js');
@@ -282,22 +292,31 @@ export const failedIds = (response: SQSBatchResponse): string[] =>
   response.batchItemFailures.map((failure) => failure.itemIdentifier);
 
 /** A message body as producers send it: the envelope around `payload`. */
-export function job(type: string, payload: Record<string, unknown>, envelope: Record<string, unknown> = {}) {
+export function job(
+  type: string,
+  payload: Record<string, unknown>,
+  envelope: Record<string, unknown> = {},
+) {
   return { type, payload, ...envelope };
 }
 
 /** The results the idempotency store recorded for completed jobs. */
 export async function storedResults(stack: Stack): Promise<unknown[]> {
-  const items = (await dynamodb.send(new ScanCommand({ TableName: stack.idempotencyTable }))).Items ?? [];
+  const items =
+    (await dynamodb.send(new ScanCommand({ TableName: stack.idempotencyTable }))).Items ?? [];
   return items
     .filter((item) => item.status?.S === 'COMPLETED')
     .map((item) =>
-      item.data?.S !== undefined ? (JSON.parse(item.data.S) as unknown) : unmarshall(item).data,
+      item.data?.S !== undefined
+        ? (JSON.parse(item.data.S) as unknown)
+        : (unmarshall(item) as { data?: unknown }).data,
     );
 }
 
 /** Log lines the service wrote to stdout and stderr while `action` ran, parsed. */
-export async function captureLogs<T>(action: () => Promise<T>): Promise<{ result: T; lines: Record<string, unknown>[]; raw: string }> {
+export async function captureLogs<T>(
+  action: () => Promise<T>,
+): Promise<{ result: T; lines: Record<string, unknown>[]; raw: string }> {
   const chunks: string[] = [];
   const record = (chunk: string | Uint8Array): boolean => {
     chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));

@@ -50,15 +50,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
   });
   moto.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   moto.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  let exited = false;
-  moto.once('exit', () => (exited = true));
+  // An object, not a let: the process's event handlers change it.
+  const state = { exited: false };
+  moto.once('exit', () => (state.exited = true));
   moto.once('error', (error) => {
-    exited = true;
+    state.exited = true;
     output.push(String(error));
   });
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (exited) {
+    if (state.exited) {
       throw new Error(
         `${command} did not start (run \`make install\`, or set MOTO_SERVER):\n${output.join('')}`,
       );
@@ -74,11 +75,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   project.provide('motoEndpoint', endpoint);
   return async () => {
-    if (moto && !exited) {
+    if (moto && !state.exited) {
       const stopped = new Promise((resolve) => moto?.once('exit', resolve));
       moto.kill('SIGTERM');
       await Promise.race([stopped, sleep(5_000)]);
-      if (!exited) moto.kill('SIGKILL');
+      const exited = (): boolean => state.exited;
+      if (!exited()) moto.kill('SIGKILL');
     }
   };
 }
