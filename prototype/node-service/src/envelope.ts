@@ -13,7 +13,7 @@
  *       "createdAt": "2026-11-26T12:00:00Z"
  *     }
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { PermanentError } from './errors.js';
 

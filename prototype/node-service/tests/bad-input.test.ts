@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { captureLogs, coldStart, createStack, invoker, type Stack } from './support/aws.js';
 import { scenario } from './support/scenarios.js';

@@ -4,7 +4,7 @@
  * Every event is built from real ReceiveMessage output of the moto queue.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { retryDelay } from '../src/backoff.js';
 import { PermanentError } from '../src/errors.js';

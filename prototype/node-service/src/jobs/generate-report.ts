@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { RETRYING } from '../clients.js';
 import { requiredEnv } from '../settings.js';

@@ -20,7 +20,7 @@ import {
   DynamoDBClient,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { RETRYING } from '../clients.js';
 import { requiredEnv } from '../settings.js';

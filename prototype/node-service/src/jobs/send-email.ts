@@ -5,7 +5,7 @@
  * `to` may also be a list of up to 50 addresses. The sender is `EMAIL_FROM`.
  */
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { RETRYING } from '../clients.js';
 import { PermanentError } from '../errors.js';

@@ -1,5 +1,5 @@
 /** What every job type provides: a payload schema and a function that runs it. */
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /** Facts about the message being processed that a job may need. */
 export interface JobContext {

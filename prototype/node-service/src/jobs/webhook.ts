@@ -20,7 +20,7 @@ import https from 'node:https';
 import { BlockList, isIP } from 'node:net';
 
 import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { ConfigurationError, PermanentError } from '../errors.js';
 import { requiredEnv } from '../settings.js';
