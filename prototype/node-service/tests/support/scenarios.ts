@@ -8,6 +8,10 @@ import { readFileSync } from 'node:fs';
 export interface Scenario {
   id: string;
   rule: string;
+  /** The scenario applies only when this job type is chosen. */
+  job_type?: string;
+  /** The scenario applies only to this queue type. */
+  queue_type?: 'standard' | 'fifo';
 }
 
 export const SCENARIOS: Scenario[] = (
