@@ -78,7 +78,15 @@ async function recordHandler(record: SQSRecord): Promise<unknown> {
         log.warn('Permanent failure: forwarding to the dead-letter queue', {
           reason: error.reason,
         });
-        await forwardToDeadLetterQueue(record, error.reason, settings.deadLetterQueueUrl);
+        try {
+          await forwardToDeadLetterQueue(record, error.reason, settings.deadLetterQueueUrl);
+        } catch (forwardError) {
+          // Reported failed, so the message is retried, never lost.
+          log.warn('Could not forward to the dead-letter queue; the record will be retried', {
+            error: forwardError as Error,
+          });
+          throw forwardError;
+        }
         return null;
       }
       // Powertools reports the record failed; say why while the message id is in scope.

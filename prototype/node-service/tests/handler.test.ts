@@ -3,6 +3,8 @@
  *
  * Every event is built from real ReceiveMessage output of the moto queue.
  */
+import { randomUUID } from 'node:crypto';
+
 import { beforeEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 
@@ -65,6 +67,13 @@ function probeBody(step: number, fields: Record<string, unknown> = {}) {
 
 let stack: Stack;
 let probe: Probe;
+
+/**
+ * Send a probe message; on a FIFO queue in a message group of its own, so records are independent
+ * as on a standard queue.
+ */
+const sendAlone = (body: Record<string, unknown>): Promise<string> =>
+  stack.send(body, { groupId: randomUUID() });
 let invoke: ReturnType<typeof invoker>;
 let service: Awaited<ReturnType<typeof coldStart>>;
 
@@ -82,7 +91,7 @@ beforeEach(async () => {
 
 describe('handler', () => {
   it(scenario('success_deleted', 'a successful batch reports no failures'), async () => {
-    for (const step of [0, 1, 2]) await stack.send(probeBody(step));
+    for (const step of [0, 1, 2]) await sendAlone(probeBody(step));
     const response = await invoke(await stack.receiveEvent());
     expect(response).toEqual({ batchItemFailures: [] });
     expect(probe.steps.sort()).toEqual([0, 1, 2]);
@@ -90,9 +99,9 @@ describe('handler', () => {
   });
 
   it(scenario('partial_failure', 'only the failed record is reported'), async () => {
-    await stack.send(probeBody(1));
-    const failing = await stack.send(probeBody(2, { fail: 'transient' }));
-    await stack.send(probeBody(3));
+    await sendAlone(probeBody(1));
+    const failing = await sendAlone(probeBody(2, { fail: 'transient' }));
+    await sendAlone(probeBody(3));
     const response = await invoke(await stack.receiveEvent());
     expect(failedIds(response)).toEqual([failing]);
     expect(probe.steps.sort()).toEqual([1, 3]);
@@ -102,8 +111,8 @@ describe('handler', () => {
     scenario('whole_batch_fails', 'a batch that fails entirely is reported, not thrown'),
     async () => {
       const ids = [
-        await stack.send(probeBody(1, { fail: 'transient' })),
-        await stack.send(probeBody(2, { fail: 'transient' })),
+        await sendAlone(probeBody(1, { fail: 'transient' })),
+        await sendAlone(probeBody(2, { fail: 'transient' })),
       ];
       const response = await invoke(await stack.receiveEvent());
       expect(failedIds(response).sort()).toEqual(ids.sort());
@@ -113,7 +122,7 @@ describe('handler', () => {
   it(
     scenario('permanent_to_dlq', 'permanent failures go to the DLQ with their reason'),
     async () => {
-      const bad = await stack.send(probeBody(1, { fail: 'permanent' }));
+      const bad = await sendAlone(probeBody(1, { fail: 'permanent' }));
       const unknown = await stack.send({ type: 'no_such_job', payload: {} });
       const notJson = await stack.send('not json at all');
       const response = await invoke(await stack.receiveEvent());
@@ -145,6 +154,7 @@ describe('handler', () => {
     scenario('dlq_keeps_attributes', 'the original message attributes travel to the DLQ'),
     async () => {
       const id = await stack.send(probeBody(1, { fail: 'permanent' }), {
+        groupId: randomUUID(),
         attributes: { Tenant: { DataType: 'String', StringValue: 'acme' } },
       });
       await invoke(await stack.receiveEvent());
@@ -158,7 +168,7 @@ describe('handler', () => {
   it(
     scenario('reason_without_payload', 'the failure reason does not echo the payload'),
     async () => {
-      await stack.send(probeBody(1, { note: 12345 }));
+      await sendAlone(probeBody(1, { note: 12345 }));
       await invoke(await stack.receiveEvent());
       const [reason] = [...(await stack.deadLetterReasons()).values()];
       expect(reason).toContain('note');
@@ -175,14 +185,14 @@ describe('handler', () => {
         'probe',
         service.jobs.defineJob({ name: 'probe', schema: ProbePayload, run: probe.run }),
       );
-      const id = await stack.send(probeBody(1, { fail: 'permanent' }));
+      const id = await sendAlone(probeBody(1, { fail: 'permanent' }));
       const response = await invoker(stack, service.handler)(await stack.receiveEvent());
       expect(failedIds(response)).toEqual([id]);
     },
   );
 
   it(scenario('transient_backoff', 'a transient failure is retried after a backoff'), async () => {
-    const id = await stack.send(probeBody(1, { fail: 'transient' }));
+    const id = await sendAlone(probeBody(1, { fail: 'transient' }));
     const event = await stack.receiveEvent();
     expect(failedIds(await invoke(event))).toEqual([id]);
     // The first attempt's delay is 10 s: the message stays hidden meanwhile.
@@ -211,7 +221,7 @@ describe('handler', () => {
         service.jobs.defineJob({ name: 'probe', schema: ProbePayload, run: probe.run }),
       );
       const call = invoker(stack, service.handler);
-      await stack.send(probeBody(1, { fail: 'transient' }));
+      await sendAlone(probeBody(1, { fail: 'transient' }));
       for (let attempt = 1; attempt <= MAX_RECEIVE_COUNT; attempt += 1) {
         const event = await stack.receiveEvent();
         expect(event.Records).toHaveLength(1);
@@ -226,7 +236,7 @@ describe('handler', () => {
   );
 
   it(scenario('redelivery_runs_once', 'a redelivered message runs its job once'), async () => {
-    await stack.send(probeBody(1));
+    await sendAlone(probeBody(1));
     const event = await stack.receiveEvent();
     await service.handler.handler(event, lambdaContext());
     await service.handler.handler(event, lambdaContext());
@@ -235,9 +245,9 @@ describe('handler', () => {
   });
 
   it(scenario('shared_key_runs_once', 'messages sharing an idempotency key run once'), async () => {
-    await stack.send(probeBody(1, { idempotencyKey: 'same' }));
+    await sendAlone(probeBody(1, { idempotencyKey: 'same' }));
     await invoke(await stack.receiveEvent());
-    await stack.send(probeBody(1, { idempotencyKey: 'same' }));
+    await sendAlone(probeBody(1, { idempotencyKey: 'same' }));
     await invoke(await stack.receiveEvent());
     expect(probe.attempts).toEqual([1]);
   });
@@ -245,9 +255,9 @@ describe('handler', () => {
   it(
     scenario('key_reuse_to_dlq', 'an idempotency key reused for another payload goes to the DLQ'),
     async () => {
-      await stack.send(probeBody(1, { idempotencyKey: 'same' }));
+      await sendAlone(probeBody(1, { idempotencyKey: 'same' }));
       await invoke(await stack.receiveEvent());
-      const second = await stack.send(probeBody(2, { idempotencyKey: 'same' }));
+      const second = await sendAlone(probeBody(2, { idempotencyKey: 'same' }));
       await invoke(await stack.receiveEvent());
       expect(probe.attempts).toEqual([1]);
       expect((await stack.deadLetterReasons()).get(second)).toBe(
@@ -273,7 +283,7 @@ describe('handler', () => {
       }),
     );
     const call = invoker(stack, service.handler);
-    await stack.send(probeBody(1));
+    await sendAlone(probeBody(1));
     expect(failedIds(await call(await stack.receiveEvent()))).toHaveLength(1);
     fail = false;
     expect(failedIds(await call(await stack.receiveEvent()))).toEqual([]);
@@ -325,7 +335,7 @@ describe('handler', () => {
   it(
     scenario('transient_logged', 'a transient failure is logged with its message id'),
     async () => {
-      const id = await stack.send(probeBody(1, { fail: 'transient' }));
+      const id = await sendAlone(probeBody(1, { fail: 'transient' }));
       const { lines } = await captureLogs(async () => invoke(await stack.receiveEvent()));
       const warning = lines.find(
         (line) => line.message === 'Transient failure: the record will be retried',
@@ -355,7 +365,7 @@ describe('handler', () => {
           },
         }),
       );
-      for (let step = 0; step < 8; step += 1) await stack.send(probeBody(step));
+      for (let step = 0; step < 8; step += 1) await sendAlone(probeBody(step));
       const response = await invoker(stack, service.handler)(await stack.receiveEvent());
       expect(failedIds(response)).toEqual([]);
       expect(peak).toBe(3);

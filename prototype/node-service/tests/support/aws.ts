@@ -12,6 +12,7 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateEmailIdentityCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import {
   CreateQueueCommand,
+  DeleteMessageBatchCommand,
   DeleteMessageCommand,
   GetQueueAttributesCommand,
   type Message,
@@ -56,7 +57,7 @@ export interface Stack {
   receiveEvent(max?: number): Promise<SQSEvent>;
   /** Delete the records not reported failed, as the event source mapping does. */
   deleteSucceeded(event: SQSEvent, response: SQSBatchResponse): Promise<void>;
-  /** Every message now in the dead-letter queue, with its attributes. */
+  /** Every message now in the dead-letter queue, with its attributes (deleted once read). */
   deadLetters(): Promise<Message[]>;
   /** FailureReason of every dead letter, by the original message id (call once per test). */
   deadLetterReasons(): Promise<Map<string, string>>;
@@ -235,6 +236,16 @@ export async function createStack(): Promise<Stack> {
         );
         if (!response.Messages?.length) return messages;
         messages.push(...response.Messages);
+        // Deleted once read: a FIFO queue hands out no more of a group while some are in flight.
+        await sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: dlqUrl,
+            Entries: response.Messages.map((message, index) => ({
+              Id: String(index),
+              ReceiptHandle: message.ReceiptHandle,
+            })),
+          }),
+        );
       }
     },
     async deadLetterReasons() {
