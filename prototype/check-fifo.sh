@@ -18,4 +18,6 @@ sed -i 's/^export const FIFO = false as boolean;/export const FIFO = true as boo
 grep -q '^export const FIFO = true' "$work/tests/support/aws.ts"
 cd "$work"
 npx tsc --noEmit
+npx eslint src tests
+npx prettier --check src tests
 npx vitest run "$@"

@@ -42,6 +42,13 @@ const messages = (count: number, extra: Record<string, unknown> = {}) =>
     payload: payload(number, extra),
   }));
 
+/** `count` messages dealt in turn to `groups` customers (FIFO: message groups). */
+const spread = (count: number, groups: number) =>
+  Array.from({ length: count }, (_, number) => ({
+    type: 'process_order',
+    payload: payload(number, { customerId: `c-${number % groups}` }),
+  }));
+
 /** Receive and delete everything on the main queue. */
 async function drain(): Promise<Message[]> {
   const received: Message[] = [];
@@ -97,7 +104,7 @@ describe('producer', () => {
   it(scenario('producer_envelope', 'sendMessage enqueues the full envelope'), async () => {
     const id = await producer.sendMessage(
       'send_email',
-      { to: 'ana@example.com' },
+      { to: 'ana@example.com', customerId: 'c-1' },
       {
         idempotencyKey: 'k-1',
         correlationId: 'c-1',
@@ -109,7 +116,7 @@ describe('producer', () => {
     expect(Object.keys(body).sort()).toEqual(ENVELOPE_FIELDS);
     expect(body).toMatchObject({
       type: 'send_email',
-      payload: { to: 'ana@example.com' },
+      payload: { to: 'ana@example.com', customerId: 'c-1' },
       version: 1,
       idempotencyKey: 'k-1',
       correlationId: 'c-1',
@@ -121,8 +128,8 @@ describe('producer', () => {
   });
 
   it(scenario('producer_envelope', 'keys are generated when not given'), async () => {
-    await producer.sendMessage('send_email', {});
-    await producer.sendMessage('send_email', {});
+    await producer.sendMessage('send_email', { customerId: 'c-1' });
+    await producer.sendMessage('send_email', { customerId: 'c-1' });
     const bodies = (await drain()).map(
       (message) => JSON.parse(message.Body ?? '{}') as Record<string, string>,
     );
@@ -189,7 +196,10 @@ describe('producer', () => {
 
   it(scenario('producer_too_large', 'sendMessage throws for a message over 1 MiB'), async () => {
     await expect(
-      producer.sendMessage('x', { filler: 'x'.repeat(producer.MAX_MESSAGE_BYTES) }),
+      producer.sendMessage('x', {
+        customerId: 'c-1',
+        filler: 'x'.repeat(producer.MAX_MESSAGE_BYTES),
+      }),
     ).rejects.toThrow(/1 message\(s\) were not sent \(MessageTooLong: /);
   });
 
@@ -295,7 +305,7 @@ describe('producer', () => {
           running -= 1;
         }
       }) as typeof client.send);
-      const result = await sender({ maxInFlight: 3 }).sendBatch(messages(80));
+      const result = await sender({ maxInFlight: 3 }).sendBatch(spread(80, 10));
       expect(result.failed).toEqual([]);
       expect(result.messageIds).toHaveLength(80);
       expect(peak).toBe(3);

@@ -33,7 +33,9 @@ const named = new Set(
   readdirSync(directory)
     .filter((name) => name.endsWith('.test.ts'))
     .flatMap((name) => [
-      ...readFileSync(new URL(name, directory), 'utf8').matchAll(/scenario\(\s*['"]([a-z0-9_]+)['"]/g),
+      ...readFileSync(new URL(name, directory), 'utf8').matchAll(
+        /scenario\(\s*['"]([a-z0-9_]+)['"]/g,
+      ),
     ])
     .map((match) => match[1]),
 );
