@@ -331,13 +331,19 @@ function dealLanes(entries: readonly Entry[], count: number): Entry[][][] {
 
 function groupIdOf(message: OutgoingMessage): string {
   const value = message.payload[FIFO_GROUP_FIELD];
-  if (value === undefined || value === null || String(value) === '') {
+  const group =
+    typeof value === 'string'
+      ? value
+      : value === undefined || value === null
+        ? ''
+        : JSON.stringify(value);
+  if (group === '') {
     throw new Error(
       `FIFO queue: the ${message.type} payload has no "${FIFO_GROUP_FIELD}" field to use as ` +
         'the message group; pass groupId explicitly',
     );
   }
-  return typeof value === 'string' ? value : JSON.stringify(value);
+  return group;
 }
 
 let defaultProducer: Producer | undefined;
