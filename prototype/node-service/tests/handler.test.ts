@@ -333,6 +333,40 @@ describe('handler', () => {
   );
 
   it(
+    scenario(
+      'structured_logs',
+      "each log line carries its own record's keys while records interleave",
+    ),
+    async () => {
+      service.jobs.JOBS.set(
+        'probe',
+        service.jobs.defineJob({
+          name: 'probe',
+          schema: ProbePayload,
+          run: async (payload) => {
+            // Finish in the reverse order of starting, so the records' work interleaves.
+            await new Promise((resolve) => setTimeout(resolve, 80 - payload.step * 10));
+            return { step: payload.step };
+          },
+        }),
+      );
+      const sent = new Map<string, string>();
+      for (let step = 0; step < 6; step += 1) {
+        sent.set(
+          await sendAlone(probeBody(step, { correlationId: `corr-${step}` })),
+          `corr-${step}`,
+        );
+      }
+      const { lines } = await captureLogs(async () => invoke(await stack.receiveEvent()));
+      const done = lines.filter((line) => line.message === 'Job done');
+      expect(done).toHaveLength(6);
+      for (const line of done) {
+        expect(line.correlationId).toBe(sent.get(String(line.messageId)));
+      }
+    },
+  );
+
+  it(
     scenario('transient_logged', 'a transient failure is logged with its message id'),
     async () => {
       const id = await sendAlone(probeBody(1, { fail: 'transient' }));
