@@ -210,8 +210,14 @@ def main() -> None:
     if not args.no_suite:
         print("rendered test suite (make test)...", flush=True)
         started = time.perf_counter()
-        subprocess.run(["make", "test"], cwd=project, env=env, check=True, capture_output=True)
+        suite = subprocess.run(
+            ["make", "test"], cwd=project, env=env, capture_output=True, text=True, check=False
+        )
         figures["suite_seconds"] = time.perf_counter() - started
+        if suite.returncode != 0:
+            sys.exit(
+                f"make test failed in {project}:\n{suite.stdout[-3000:]}\n{suite.stderr[-2000:]}"
+            )
 
     text = report.markdown(figures)
     print(text)
