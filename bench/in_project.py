@@ -148,7 +148,12 @@ def _event(sqs: Any, queue_url: str, bodies: list[str], groups: int = 0) -> dict
             else {}
         )
         sqs.send_message(QueueUrl=queue_url, MessageBody=body, **fifo)
-    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
+    messages = sqs.receive_message(
+        QueueUrl=queue_url,
+        MaxNumberOfMessages=10,
+        MessageSystemAttributeNames=["All"],
+        MessageAttributeNames=["All"],
+    )["Messages"]
     arn = records_module.queue_arn(sqs, queue_url)
     return {"Records": [records_module.to_record(m, arn, REGION) for m in messages]}
 

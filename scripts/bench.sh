@@ -5,12 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -x .venv/bin/python ]; then
-  python3 -m venv .venv
-fi
-.venv/bin/python -m pip install --quiet --requirement tests/requirements.txt \
-  --requirement bench/requirements.txt 2>&1 | { grep -v "^WARNING: Location" || true; }
-export PATH="$PWD/.venv/bin:$PATH"
-export UV_PYTHON_DOWNLOADS=never
+source scripts/env.sh tests/requirements.txt bench/requirements.txt
 
 exec python bench/run.py "$@"

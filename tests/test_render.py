@@ -87,10 +87,10 @@ def test_combination_renders_what_it_asks_for(tmp_path: Path, answers: dict[str,
     python_version = answers["runtime"].removeprefix("python")
     assert (project / ".python-version").read_text().strip() == python_version
 
-    handler = (package / "handler.py").read_text()
+    processor = (package / "processor.py").read_text()
     producer = (package / "producer.py").read_text()
-    assert ("SqsFifoPartialProcessor" in handler) == fifo
-    assert ("BatchProcessor(" in handler) == (not fifo)
+    assert ("MessageGroupId" in processor) == fifo
+    assert ("SQSFifoMessageGroupCircuitBreakerError" in processor) == fifo
     assert ("MessageGroupId" in producer) == fifo
     assert ("DelaySeconds" in producer) == (not fifo)
     fifo_marker, window_marker, runtime_marker = IAC_MARKERS[iac]

@@ -144,7 +144,7 @@ def test_changing_answers_on_update_adds_and_removes_files(
     assert (package / "jobs" / "webhook.py").is_file()
     assert (project / "tests" / "test_webhook.py").is_file()
     assert (project / "infra" / "webhook.tf").is_file()
-    assert "SqsFifoPartialProcessor" in (package / "handler.py").read_text()
+    assert "MessageGroupId" in (package / "processor.py").read_text()
     assert "fifo_queue" in (project / "infra" / "sqs.tf").read_text()
 
     update(project, template.new, job_types=["webhook"])
