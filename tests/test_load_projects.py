@@ -1,8 +1,8 @@
 """Each queue type's rendered service passes its own load run, as a user runs it: make test-load.
 
 10,000 messages with transient failures and poison through the local emulator and
-moto (template/tests/test_load.py.jinja); the figures it prints land in this test's
-output (`-rP` shows them). Several minutes per project: one for each queue type.
+moto (test_load.py.jinja in the template's Python tests/); the figures it prints land in this
+test's output (`-rP` shows them). Several minutes per project: one for each queue type.
 """
 
 from __future__ import annotations

@@ -37,9 +37,14 @@ BAD_ANSWERS: list[tuple[dict[str, Any], str]] = [
     ({"project_slug": "9lives"}, "start with a letter"),
     ({"project_slug": "a--b"}, "single hyphens"),
     (
-        {"runtime": "nodejs22.x"},
-        "'nodejs22.x' is not in ['python3.13', 'python3.14', 'python3.12']",
+        {"runtime": "nodejs20.x"},
+        "'nodejs20.x' is not in ['python3.13', 'python3.14', 'python3.12', 'nodejs22.x', 'nodejs24.x']",
     ),
+    (
+        {"runtime": "nodejs22.x", "iac": "sam"},
+        "Node.js runtimes are rendered with Terraform for now; choose iac=terraform",
+    ),
+    ({"runtime": "nodejs24.x", "iac": "cdk"}, "choose iac=terraform or a Python runtime"),
     ({"runtime": "python3.11"}, "is not in"),
     ({"queue_type": "priority"}, "'priority' is not in ['standard', 'fifo']"),
     ({"iac": "pulumi"}, "'pulumi' is not in ['terraform', 'sam', 'cdk']"),

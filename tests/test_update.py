@@ -41,7 +41,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> TemplateHistory:
     path = tmp_path_factory.mktemp("template") / "repo"
     subprocess.run(["git", "clone", "--quiet", "--no-tags", str(ROOT), str(path)], check=True)
     git(path, "tag", "v1.0.0")
-    readme = path / "template" / "README.md.jinja"
+    readme = path / "template" / "{% if language == 'python' %}README.md{% endif %}.jinja"
     readme.write_text(readme.read_text() + "\n## Support\n\nAsk the platform team.\n")
     variables = (
         path / "template" / "{% if iac == 'terraform' %}infra{% endif %}" / "variables.tf.jinja"
