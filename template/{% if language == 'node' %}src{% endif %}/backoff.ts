@@ -1,0 +1,69 @@
+/**
+ * Space out retries: hide a failed message for longer after each failed attempt.
+ *
+ * Without this a failed message reappears only when its visibility timeout (6 x the function
+ * timeout) ends, whatever the attempt. With it, attempt n is retried after `base x 2^(n-1)`
+ * seconds, capped, so a passing fault is retried soon and a lasting one does not hammer a
+ * struggling dependency.
+ */
+import {
+  ChangeMessageVisibilityBatchCommand,
+  type ChangeMessageVisibilityBatchRequestEntry,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { SQSRecord } from 'aws-lambda';
+
+import { logger } from './logger.js';
+
+// ChangeMessageVisibilityBatch takes at most 10 entries.
+const SQS_BATCH_LIMIT = 10;
+
+/**
+ * Seconds to keep a message hidden after its `receiveCount`-th attempt failed:
+ * `[1..8].map((n) => retryDelay(n, 10, 900))` is `[10, 20, 40, 80, 160, 320, 640, 900]`.
+ */
+export function retryDelay(receiveCount: number, baseSeconds: number, maxSeconds: number): number {
+  const exponent = Math.min(Math.max(receiveCount, 1) - 1, 16);
+  return Math.min(maxSeconds, baseSeconds * 2 ** exponent);
+}
+
+/**
+ * Set the visibility of each failed record according to its attempt number.
+ *
+ * Best effort: if SQS refuses, the message still reappears when its normal visibility timeout
+ * ends, so a failure here is logged, never thrown.
+ */
+export async function delayRetries(
+  records: readonly SQSRecord[],
+  failedMessageIds: ReadonlySet<string>,
+  options: { queueUrl: string; baseSeconds: number; maxSeconds: number; client: SQSClient },
+): Promise<void> {
+  const entries: ChangeMessageVisibilityBatchRequestEntry[] = [];
+  records.forEach((record, index) => {
+    if (!failedMessageIds.has(record.messageId)) return;
+    entries.push({
+      Id: String(index),
+      ReceiptHandle: record.receiptHandle,
+      VisibilityTimeout: retryDelay(
+        Number.parseInt(record.attributes.ApproximateReceiveCount, 10) || 1,
+        options.baseSeconds,
+        options.maxSeconds,
+      ),
+    });
+  });
+  for (let start = 0; start < entries.length; start += SQS_BATCH_LIMIT) {
+    const chunk = entries.slice(start, start + SQS_BATCH_LIMIT);
+    try {
+      const response = await options.client.send(
+        new ChangeMessageVisibilityBatchCommand({ QueueUrl: options.queueUrl, Entries: chunk }),
+      );
+      for (const failure of response.Failed ?? []) {
+        logger.warn('Could not delay a retry', { entry: failure.Id, code: failure.Code });
+      }
+    } catch (error) {
+      logger.warn('Could not delay retries; messages reappear after the visibility timeout', {
+        error: error as Error,
+      });
+    }
+  }
+}
