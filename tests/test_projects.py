@@ -40,6 +40,9 @@ PROJECTS = {
     "sam-fifo": {"iac": "sam", "queue_type": "fifo"},
     "cdk-defaults": {"iac": "cdk"},
     "cdk-fifo": {"iac": "cdk", "queue_type": "fifo"},
+    # Node.js (Terraform only): npm ci, tsc, ESLint, Prettier and vitest against moto_server.
+    "node22-defaults": {"runtime": "nodejs22.x"},
+    "node24-fifo": {"runtime": "nodejs24.x", "queue_type": "fifo"},
 }
 
 
@@ -60,11 +63,20 @@ def make(project: Path, target: str, env: dict[str, str]) -> float:
 @pytest.mark.parametrize("answers", PROJECTS.values(), ids=PROJECTS.keys())
 def test_rendered_service_passes_its_own_workflow(tmp_path: Path, answers: dict[str, Any]) -> None:
     project = render(tmp_path / "svc", **answers)
-    python_version = answers.get("runtime", "python3.13").removeprefix("python")
+    runtime = answers.get("runtime", "python3.13")
+    # A Node.js project still uses Python for moto_server, its local AWS.
+    python_version = "3.13" if runtime.startswith("nodejs") else runtime.removeprefix("python")
     env = {**os.environ, "UV_PYTHON": interpreter_for(python_version)}
 
     for target in ("install", "test", "lint"):
         make(project, target, env)
+    if runtime.startswith("nodejs"):
+        # The Lambda zip holds the esbuild bundle and its source map, nothing else.
+        make(project, "package", env)
+        assert sorted(package_contents(project / "dist" / "lambda.zip")) == [
+            "handler.mjs",
+            "handler.mjs.map",
+        ]
 
 
 # Where `make package` leaves the function's code, per tool: Terraform and CDK a zip,

@@ -7,6 +7,7 @@ a few rendered services runs in test_projects.py.
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -51,6 +52,17 @@ COMBINATIONS = [
 
 # Jinja left in the output would mean a broken template; GitHub expressions are ${{ ... }}.
 LEFTOVER_JINJA = re.compile(r"\{%|(?<!\$)\{\{")
+
+
+def assert_terraform_formatted(project: Path) -> None:
+    result = subprocess.run(
+        [tool("terraform"), "fmt", "-check", "-recursive", "infra"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, f"terraform fmt would change: {result.stdout}"
 
 
 def read_all(directory: Path, pattern: str) -> str:
@@ -121,14 +133,7 @@ def test_combination_renders_what_it_asks_for(tmp_path: Path, answers: dict[str,
         assert result.returncode == 0, result.stdout + result.stderr
 
     if iac == "terraform":
-        result = subprocess.run(
-            [tool("terraform"), "fmt", "-check", "-recursive", "infra"],
-            cwd=project,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert result.returncode == 0, f"terraform fmt would change: {result.stdout}"
+        assert_terraform_formatted(project)
 
 
 @pytest.mark.parametrize(
@@ -185,3 +190,87 @@ def test_github_workflows_are_valid(tmp_path: Path, iac: str) -> None:
     # Deploys use short-lived OIDC credentials, never stored keys.
     assert rendered["jobs"]["deploy"]["permissions"]["id-token"] == "write"
     assert "aws-access-key-id" not in workflows[0].read_text()
+
+
+# Node.js runtimes render with Terraform only (copier.yml refuses sam and cdk). Each job type
+# alone and all together, for both queue types: the per-job pieces are independent.
+NODE_RUNTIMES = ["nodejs22.x", "nodejs24.x"]
+NODE_JOB_FILES = {
+    "send_email": "send-email",
+    "process_order": "process-order",
+    "generate_report": "generate-report",
+    "webhook": "webhook",
+}
+NODE_COMBINATIONS = [
+    pytest.param(
+        {"runtime": runtime, "queue_type": queue_type, "job_types": jobs},
+        id=f"{runtime}-{queue_type}-{'+'.join(jobs)}",
+    )
+    for runtime, queue_type, jobs in itertools.product(
+        NODE_RUNTIMES, QUEUE_TYPES, [[job] for job in JOB_TYPES] + [JOB_TYPES]
+    )
+]
+
+
+@pytest.mark.parametrize("answers", NODE_COMBINATIONS)
+def test_node_combination_renders_what_it_asks_for(tmp_path: Path, answers: dict[str, Any]) -> None:
+    project = render(tmp_path / "svc", **answers)
+    jobs = set(answers["job_types"])
+    fifo = answers["queue_type"] == "fifo"
+    node_version = answers["runtime"].removeprefix("nodejs").removesuffix(".x")
+    infra = read_all(project, "infra/*.tf")
+
+    # No Python tree, no Python tooling.
+    for python_only in ("pyproject.toml", ".python-version", "local", "src/my_queue_service"):
+        assert not (project / python_only).exists(), python_only
+    assert not list(project.rglob("*.py"))
+    registry = (project / "src" / "jobs" / "index.ts").read_text()
+    support = (project / "tests" / "support" / "aws.ts").read_text()
+    for job, name in NODE_JOB_FILES.items():
+        chosen = job in jobs
+        assert (project / "src" / "jobs" / f"{name}.ts").exists() == chosen, job
+        assert (project / "tests" / f"{name}.test.ts").exists() == chosen, job
+        assert (project / "infra" / f"{job}.tf").exists() == chosen, job
+        assert (f"from './{name}.js'" in registry) == chosen, job
+    assert (project / "src" / "signing.ts").exists() == ("webhook" in jobs)
+    assert ("S3Client" in support) == ("generate_report" in jobs)
+    assert ("SESv2Client" in support) == ("send_email" in jobs)
+    assert ("SSMClient" in support) == ("webhook" in jobs)
+    assert ("ORDERS_TABLE" in infra) == ("process_order" in jobs)
+
+    assert (project / ".nvmrc").read_text().strip() == node_version
+    assert f"'node{node_version}'" in (project / "scripts" / "build.mjs").read_text()
+    package = json.loads((project / "package.json").read_text())
+    lock = json.loads((project / "package-lock.json").read_text())
+    assert package["name"] == lock["name"] == lock["packages"][""]["name"] == "my-queue-service"
+    # One lock for every combination: package.json always lists the same dependencies.
+    assert package["dependencies"] == lock["packages"][""]["dependencies"]
+
+    assert 'handler       = "handler.handler"' in infra
+    assert 'NODE_OPTIONS = "--enable-source-maps"' in infra
+    assert f'default     = "{answers["runtime"]}"' in infra
+    assert ("fifo_queue" in infra) == fifo
+
+    handler = (project / "src" / "handler.ts").read_text()
+    dead_letter = (project / "src" / "dead-letter.ts").read_text()
+    producer = (project / "src" / "producer.ts").read_text()
+    assert ("inGroupOrder" in handler) == fifo
+    assert ("MessageGroupId" in dead_letter) == fifo
+    assert ("MessageGroupId" in producer) == fifo
+    assert ("DelaySeconds" in producer) == (not fifo)
+    assert (project / "tests" / "fifo.test.ts").exists() == fifo
+    assert ("FIFO = true" in support) == fifo
+
+    for path in project.rglob("*"):
+        if path.is_file():
+            assert not LEFTOVER_JINJA.search(path.read_text()), f"Jinja left in {path}"
+    assert_terraform_formatted(project)
+
+
+def test_the_node_lock_file_is_plain_json_but_for_the_project_name() -> None:
+    """The lock is generated, not written: only its two "name" fields may be Jinja."""
+    [lock] = (ROOT / "template").glob("*package-lock.json*")
+    text = lock.read_text()
+    assert text.count('"name": "{{ project_slug }}"') == 2
+    assert not re.search(r"\{%|\{#", text)
+    assert text.count("{{") == 2
