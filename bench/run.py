@@ -177,6 +177,7 @@ def main() -> None:
     }
     fifo_env = {**run_env, "PYTHONPATH": os.pathsep.join([str(BENCH), str(fifo_project)])}
     figures: dict[str, Any] = {"machine": machine(), "date": datetime.now(UTC).date().isoformat()}
+    load_before = os.getloadavg()[0]
     # First: a failing suite stops the run before the long measurements.
     if not args.no_suite:
         print("rendered test suite (make test)...", flush=True)
@@ -208,6 +209,10 @@ def main() -> None:
     for name in ("per-record", "batch", "producer"):
         print(f"{name}...", flush=True)
         figures[name] = in_project(project, run_env, name)
+    print("batch, idempotency off...", flush=True)
+    figures["batch-idempotency-off"] = in_project(
+        project, {**run_env, "POWERTOOLS_IDEMPOTENCY_DISABLED": "true"}, "batch"
+    )
     for name in ("batch-fifo-10-groups", "batch-fifo-1-group"):
         print(f"{name}...", flush=True)
         figures[name] = in_project(fifo_project, fifo_env, name)
@@ -220,6 +225,7 @@ def main() -> None:
         render_seconds.append(time.perf_counter() - started)
     figures["render_seconds"] = statistics.median(render_seconds)
 
+    figures["load_average"] = (load_before, os.getloadavg()[0])
     text = report.markdown(figures)
     print(text)
     args.out.write_text(text)

@@ -25,6 +25,12 @@ FIGURES = {
     "first_call_ms": {"rendered": 1500.0, "seed": 1000.0},
     "per-record": {"records": 2000, "rendered_us": 30.0, "powertools_us": 20.0, "loop_us": 2.0},
     "batch": {"records": 10, "receiver_delay_ms": 50.0, "rendered_ms": 100.0, "seed_ms": 500.0},
+    "batch-idempotency-off": {
+        "records": 10,
+        "receiver_delay_ms": 50.0,
+        "rendered_ms": 80.0,
+        "seed_ms": 500.0,
+    },
     "batch-fifo-10-groups": {"records": 10, "groups": 10, "rendered_ms": 75.0, "seed_ms": 500.0},
     "batch-fifo-1-group": {"records": 10, "groups": 1, "rendered_ms": 510.0, "seed_ms": 500.0},
     "producer": {
@@ -37,6 +43,7 @@ FIGURES = {
         "failed": 0,
     },
     "render_seconds": 1.5,
+    "load_average": (1.25, 3.5),
 }
 
 
@@ -57,6 +64,7 @@ def test_the_markdown_states_machine_correctness_and_plot(tmp_path: Path) -> Non
     text = report.markdown(FIGURES)
 
     assert "2 cores" in text
+    assert "start and the end of the run: 1.2 and 3.5" in text
     assert "0 lost, 0 duplicated, 0 reported failed" in text
     assert "1.50 s per `copier copy`" in text
     assert "![Ratios against the baselines](img/benchmarks.png)" in text
