@@ -119,6 +119,21 @@ def interpreter_for(python_version: str) -> str:
     return pythons[chosen]
 
 
+# Slowest files first, so the two xdist workers share the long runs from the start instead of
+# one worker finishing them alone at the end; worksteal (pyproject.toml) evens out the rest.
+SLOWEST_FIRST = ("test_load_projects.py", "test_projects.py", "test_local_pipeline.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        for position, name in enumerate(SLOWEST_FIRST):
+            if item.nodeid.startswith(f"tests/{name}"):
+                return position
+        return len(SLOWEST_FIRST)
+
+    items.sort(key=rank)
+
+
 # Summary table of the slow, per-combination tests: (combination, result, seconds).
 SUMMARISED = ("test_projects.py", "test_local_pipeline.py", "test_combination_renders")
 _combination_results: list[tuple[str, str, float]] = []

@@ -42,6 +42,8 @@ PROJECTS = {
     "cdk-fifo": {"iac": "cdk", "queue_type": "fifo"},
     # Node.js (Terraform only): npm ci, tsc, ESLint, Prettier and vitest against moto_server.
     "node22-defaults": {"runtime": "nodejs22.x"},
+    "node22-fifo": {"runtime": "nodejs22.x", "queue_type": "fifo"},
+    "node24-standard": {"runtime": "nodejs24.x"},
     "node24-fifo": {"runtime": "nodejs24.x", "queue_type": "fifo"},
 }
 
