@@ -8,12 +8,15 @@ settings. uv's cache is shared, so installs after the first are quick.
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import time
 import zipfile
 from pathlib import Path
 from typing import Any
 
+import boto3
+import botocore.exceptions
 import pytest
 from conftest import interpreter_for, render
 
@@ -79,6 +82,49 @@ def test_rendered_service_passes_its_own_workflow(tmp_path: Path, answers: dict[
             "handler.mjs",
             "handler.mjs.map",
         ]
+        tests_use_a_running_moto_server(project, env)
+
+
+def tests_use_a_running_moto_server(project: Path, env: dict[str, str]) -> None:
+    """With MOTO_ENDPOINT (a moto container, say), the Node.js tests use it and start none."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    endpoint = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [project / ".venv" / "bin" / "moto_server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        sqs = boto3.client(
+            "sqs",
+            endpoint_url=endpoint,
+            region_name="eu-west-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                assert sqs.list_queues().get("QueueUrls", []) == []
+                break
+            except botocore.exceptions.EndpointConnectionError:
+                assert time.monotonic() < deadline, "moto_server did not start"
+                time.sleep(0.2)
+        result = subprocess.run(
+            ["npx", "vitest", "run", "tests/producer.test.ts"],
+            cwd=project,
+            env={**env, "MOTO_ENDPOINT": endpoint},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+        assert sqs.list_queues().get("QueueUrls"), "the tests did not use MOTO_ENDPOINT"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 # Where `make package` leaves the function's code, per tool: Terraform and CDK a zip,

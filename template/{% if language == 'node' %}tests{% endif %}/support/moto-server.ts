@@ -3,7 +3,8 @@
  * stop it afterwards. The endpoint reaches the tests through `inject('motoEndpoint')`.
  *
  * The moto_server used is $MOTO_SERVER, else .venv/bin/moto_server (what `make install`
- * creates), else moto_server on the PATH.
+ * creates), else moto_server on the PATH. With $MOTO_ENDPOINT set, the tests use a moto server
+ * already running there instead (for example the motoserver/moto container) and leave it running.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -40,7 +41,22 @@ async function freePort(): Promise<number> {
 
 let moto: ChildProcess | undefined;
 
+/** Use a moto server someone else runs; every test names its own resources, so it can be shared. */
+async function useRunningServer(
+  project: TestProject,
+  endpoint: string,
+): Promise<() => Promise<void>> {
+  try {
+    await fetch(`${endpoint}/moto-api/data.json`);
+  } catch (error) {
+    throw new Error(`MOTO_ENDPOINT=${endpoint} does not answer`, { cause: error });
+  }
+  project.provide('motoEndpoint', endpoint);
+  return async () => {};
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  if (process.env.MOTO_ENDPOINT) return useRunningServer(project, process.env.MOTO_ENDPOINT);
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const command = motoServerCommand();
