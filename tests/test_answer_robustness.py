@@ -491,3 +491,111 @@ def test_a_nasty_project_passes_its_own_workflow(tmp_path: Path) -> None:
         assert result.returncode == 0, (
             f"make {target} failed:\n{result.stdout[-6000:]}\n{result.stderr[-4000:]}"
         )
+
+
+# --- Node.js renders ----------------------------------------------------------------------
+
+NODE = {"runtime": "nodejs22.x"}
+# Where answers that may hold any text must not reach in a Node.js project: code and build files.
+NODE_CODE_SUFFIXES = {".ts", ".mjs", ".js", ".tf", ".jinja"}
+
+
+def ts_string_constant(path: Path, name: str) -> str:
+    """The value of ``const NAME = '...'`` in a TypeScript file (answers carry no quotes)."""
+    found = re.search(rf"^(?:export )?const {name} = '([^'\\]*)';$", path.read_text(), re.MULTILINE)
+    assert found, f"no string constant {name} in {path}"
+    return found.group(1)
+
+
+def check_node_rendered_faithfully(project: Path, answers: dict[str, Any]) -> None:
+    """A Node.js project: every file parses, answers read back unchanged, none reaches code."""
+    given = effective(answers)
+    check_every_file_parses(project)
+
+    recorded = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    for question, answer in answers.items():
+        assert recorded[question] == answer, f".copier-answers.yml changed {question}"
+
+    package = json.loads((project / "package.json").read_text())
+    assert package["name"] == answers["project_slug"]
+    assert package["description"] == answers["description"]
+    assert package["author"] == answers["author"]
+    lock = json.loads((project / "package-lock.json").read_text())
+    assert lock["name"] == lock["packages"][""]["name"] == answers["project_slug"]
+
+    readme = (project / "README.md").read_text()
+    assert f"# {answers['project_name']}\n\n{answers['description']}\n" in readme
+
+    if given["queue_type"] == "fifo" and answers.get("fifo_group_strategy") == "fixed":
+        producer = project / "src" / "producer.ts"
+        assert ts_string_constant(producer, "FIFO_GROUP_ID") == answers["fifo_group_id"]
+    workflow = yaml.safe_load((project / ".github" / "workflows" / "ci.yml").read_text())
+    assert given["aws_region"] in json.dumps(workflow)
+
+    code = [project / "Makefile"]
+    code += [
+        path
+        for path in project.rglob("*")
+        if path.suffix in NODE_CODE_SUFFIXES and "node_modules" not in path.parts
+    ]
+    for question in PROSE_QUESTIONS:
+        if len(answers[question].strip()) < 10:
+            continue  # too short to tell from the template's own words
+        for path in code:
+            assert answers[question].strip() not in path.read_text(), f"{question} in {path}"
+
+    check_tool_files(project, given)
+
+
+NODE_PROSE_CASES = [pytest.param(value, id=name) for name, value in PROSE.items()]
+
+
+@pytest.mark.parametrize("value", NODE_PROSE_CASES)
+def test_prose_answers_render_as_data_in_node(tmp_path: Path, value: str) -> None:
+    answers = {
+        **NODE,
+        "project_name": value,
+        "project_slug": SLUG,
+        "description": f"{value} (description)",
+        "author": f"{value} (author)",
+    }
+
+    project = render(tmp_path / "svc", **answers)
+
+    check_node_rendered_faithfully(project, answers)
+
+
+def test_longest_nastiest_answers_render_as_data_in_node(tmp_path: Path) -> None:
+    answers = {
+        **NODE,
+        "project_name": LONG_NAME,
+        "project_slug": "a" + "-b2" * 13,
+        "description": LONG_DESCRIPTION,
+        "author": LONG_AUTHOR,
+        "email_from": LONG_EMAIL,
+        "alarm_email": LONG_EMAIL.replace("first", "alarm"),
+        **KITCHEN_SINKS["terraform"],
+    }
+
+    project = render(tmp_path / "svc", **answers)
+
+    check_node_rendered_faithfully(project, answers)
+
+
+@pytest.mark.project
+def test_a_nasty_node_project_passes_its_own_workflow(tmp_path: Path) -> None:
+    """Prettier and ESLint check the files that carry answers, so answers can break lint."""
+    answers = {**NASTY_PROJECT, **NODE, **FIFO_FIXED, "fifo_group_id": LONG_GROUP_ID}
+    project = render(tmp_path / "svc", **answers)
+    check_node_rendered_faithfully(project, answers)
+    env = {**os.environ, "UV_PYTHON": python_313()}
+
+    for target in ("install", "test", "lint"):
+        started = time.monotonic()
+        result = subprocess.run(
+            ["make", target], cwd=project, env=env, capture_output=True, text=True, check=False
+        )
+        print(f"make {target}: {time.monotonic() - started:.1f} s")
+        assert result.returncode == 0, (
+            f"make {target} failed:\n{result.stdout[-6000:]}\n{result.stderr[-4000:]}"
+        )
