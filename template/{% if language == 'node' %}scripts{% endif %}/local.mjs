@@ -1,4 +1,4 @@
-// Run the local tooling of local/ (make local, send, dlq) on Node.js 20 without a TypeScript
+// Run the local tooling of scripts/local/ (make local, send, dlq) on Node.js 20 without a TypeScript
 // loader: bundle the entry point with esbuild, as scripts/build.mjs bundles the handler, into
 // .local/bin/, then run the bundle in this process.
 //
@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 
 import { build } from 'esbuild';
 
-const ENTRIES = { server: 'local/server.ts', cli: 'local/cli.ts' };
+const ENTRIES = { server: 'scripts/local/server.ts', cli: 'scripts/local/cli.ts' };
 const [command = '', ...args] = process.argv.slice(2);
 const entry = ENTRIES[command];
 if (!entry) {
@@ -45,7 +45,7 @@ for (const file of result.outputFiles) {
   await rename(temporary, file.path);
 }
 
-// Stack traces point at local/*.ts and src/*.ts.
+// Stack traces point at scripts/local/*.ts and src/*.ts.
 process.setSourceMapsEnabled(true);
 // The AWS SDK warns on every command that its 2027 releases need Node.js 22; package.json's
 // engines and the README say which Node.js this project needs.

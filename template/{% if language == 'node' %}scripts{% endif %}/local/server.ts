@@ -223,7 +223,7 @@ async function serve(): Promise<void> {
     const dlqUrl = environment.DLQ_URL ?? '';
     const sqs = new SQSClient(localClientConfig(endpoint));
     // Count the consumer's own sends to the DLQ: permanent failures it forwarded with a reason.
-    const { sqs: consumerSqs } = await import('../src/clients.js');
+    const { sqs: consumerSqs } = await import('../../src/clients.js');
     consumerSqs().middlewareStack.add(
       (next) => async (args) => {
         if ('QueueUrl' in args.input && args.input.QueueUrl === dlqUrl) forwarded.count += 1;
@@ -233,7 +233,7 @@ async function serve(): Promise<void> {
     );
     // Imported now, after the environment points at the local stack: the handler reads its
     // settings at cold start.
-    const { handler } = await import('../src/handler.js');
+    const { handler } = await import('../../src/handler.js');
     source = new EventSource(handler, sqs, queueUrl, await queueArn(sqs, queueUrl));
     const window =
       source.batchingWindowSeconds > 0 ? `, batching window ${source.batchingWindowSeconds} s` : '';
