@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import os
 import re
@@ -117,6 +119,34 @@ def interpreter_for(python_version: str) -> str:
     chosen = usable[-1]
     print(f"python{python_version} is not installed; testing with {chosen[0]}.{chosen[1]}")
     return pythons[chosen]
+
+
+@pytest.fixture(scope="session")
+def node_modules() -> Path:
+    """node_modules for the rendered package-lock.json, installed once per lock file.
+
+    Shared through .cache/ by the xdist workers (a file lock keeps them to one npm ci), so
+    every Node.js combination can be linted without installing it.
+    """
+    texts = [path.read_bytes() for path in sorted((ROOT / "template").glob("*package*.json*"))]
+    home = ROOT / ".cache" / "node-modules" / hashlib.sha256(b"".join(texts)).hexdigest()[:16]
+    home.mkdir(parents=True, exist_ok=True)
+    with (home / ".lock").open("w") as guard:
+        fcntl.flock(guard, fcntl.LOCK_EX)
+        project = home / "project"
+        if not (home / "installed").exists():
+            shutil.rmtree(project, ignore_errors=True)
+            render(project, runtime="nodejs22.x")
+            installed = subprocess.run(
+                ["npm", "ci", "--no-audit", "--no-fund"],
+                cwd=project,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            assert installed.returncode == 0, f"npm ci:\n{installed.stdout}{installed.stderr}"
+            (home / "installed").touch()
+    return project / "node_modules"
 
 
 # Slowest files first, so the two xdist workers share the long runs from the start instead of

@@ -267,6 +267,24 @@ def test_node_combination_renders_what_it_asks_for(tmp_path: Path, answers: dict
     assert_terraform_formatted(project)
 
 
+# Lint is where combinations differ (an import only one job type uses, a blank line in a
+# condition); nodejs24.x renders differ from these only in version strings.
+@pytest.mark.parametrize(
+    "answers", [case for case in NODE_COMBINATIONS if case.values[0]["runtime"] == "nodejs22.x"]
+)
+def test_node_combination_passes_its_own_lint(
+    tmp_path: Path, answers: dict[str, Any], node_modules: Path
+) -> None:
+    project = render(tmp_path / "svc", **answers)
+    (project / "node_modules").symlink_to(node_modules, target_is_directory=True)
+
+    result = subprocess.run(
+        ["make", "lint"], cwd=project, capture_output=True, text=True, check=False
+    )
+
+    assert result.returncode == 0, f"make lint:\n{result.stdout[-6000:]}{result.stderr[-3000:]}"
+
+
 def test_the_node_lock_file_is_plain_json_but_for_the_project_name() -> None:
     """The lock is generated, not written: only its two "name" fields may be Jinja."""
     [lock] = (ROOT / "template").glob("*package-lock.json*")
