@@ -10,7 +10,7 @@
  * `make dlq` read.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -107,17 +107,32 @@ async function listening(port: number): Promise<boolean> {
   });
 }
 
-async function waitUntilListening(moto: ChildProcess, port: number): Promise<void> {
+/** How much of the moto log earlier runs wrote: this run's lines start there. */
+function logSize(): number {
+  return existsSync(SERVER_LOG) ? statSync(SERVER_LOG).size : 0;
+}
+
+/**
+ * Wait until our moto_server says it listens. Another process can take the port between the
+ * check and moto's bind (two `make local` started at once); answering on the port is then no
+ * proof, so only our child's own "Running on" line counts.
+ */
+async function waitUntilListening(
+  moto: ChildProcess,
+  port: number,
+  logStart: number,
+): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS;
+  const ours = (): string => readFileSync(SERVER_LOG).subarray(logStart).toString('utf8');
   while (Date.now() < deadline) {
     if (moto.exitCode !== null || moto.signalCode !== null) {
-      const tail = readFileSync(SERVER_LOG, 'utf8').slice(-2000);
+      const tail = ours().slice(-2000);
       throw new Exit(
         `moto_server exited with ${moto.exitCode ?? moto.signalCode ?? '?'} ` +
           `(run \`make install\`, or set MOTO_SERVER):\n${tail}`,
       );
     }
-    if (await listening(port)) return;
+    if (ours().includes(`Running on http://${HOST}:${port}`) && (await listening(port))) return;
     await sleep(100);
   }
   throw new Exit(`moto_server did not listen on ${HOST}:${port} within ${START_TIMEOUT_MS} ms`);
@@ -158,6 +173,7 @@ async function serve(): Promise<void> {
   }
   const port = await choosePort();
   const endpoint = `http://${HOST}:${port}`;
+  const logStart = logSize();
   const moto = startMoto(port);
   const controller = new AbortController();
   let source: EventSource | undefined;
@@ -193,7 +209,7 @@ async function serve(): Promise<void> {
   }
 
   try {
-    await waitUntilListening(moto, port);
+    await waitUntilListening(moto, port, logStart);
     const resources = await createAll(endpoint);
     const environment: Record<string, string> = {
       ...resources,
