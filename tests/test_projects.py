@@ -82,10 +82,10 @@ def test_rendered_service_passes_its_own_workflow(tmp_path: Path, answers: dict[
             "handler.mjs",
             "handler.mjs.map",
         ]
-        tests_use_a_running_moto_server(project, env)
+        check_tests_use_a_running_moto_server(project, env)
 
 
-def tests_use_a_running_moto_server(project: Path, env: dict[str, str]) -> None:
+def check_tests_use_a_running_moto_server(project: Path, env: dict[str, str]) -> None:
     """With MOTO_ENDPOINT (a moto container, say), the Node.js tests use it and start none."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
