@@ -22,6 +22,7 @@ TOP_LEVEL = {
     "bench",
     "copier.yml",
     "docs",
+    "includes",
     "mkdocs.yml",
     "pyproject.toml",
     "scripts",
