@@ -13,6 +13,12 @@
  *   timeout, or reports an `itemIdentifier` that is not a messageId of the batch. The messages
  *   then come back when their visibility timeout ends.
  *
+ * Each message ends in one of four counts (`Stats`): succeeded; dead-lettered, when the handler
+ * reported it done after forwarding it to the DLQ with a reason (seen as the consumer's
+ * SendMessage to the DLQ carrying the record's id as `OriginalMessageId`); moved by SQS, when its
+ * last attempt under the queue's `maxReceiveCount` failed; and retrying while neither has
+ * happened yet.
+ *
  * One invocation runs at a time, so the records of a FIFO message group are never processed out
  * of order (moto, like SQS, hands out a group's messages in order and holds the group back while
  * some of them are in flight).
@@ -24,10 +30,12 @@ import {
   DeleteMessageBatchCommand,
   type Message,
   ReceiveMessageCommand,
+  type SendMessageCommandInput,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 
+import { ORIGINAL_MESSAGE_ID_ATTRIBUTE } from '../../src/dead-letter.js';
 import * as config from './config.js';
 
 export type Handler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
@@ -44,11 +52,33 @@ export interface Invocation {
   error?: string;
 }
 
+/** What became of the messages handed to the handler. */
 export interface Stats {
+  /** Records handed to the handler, retries included. */
   received: number;
+  /** Messages the handler reported done, and deleted. */
   succeeded: number;
+  /** Messages the handler reported done after forwarding them to the DLQ with a reason. */
+  deadLettered: number;
+  /** Messages whose last attempt failed and that SQS will deliver again. */
+  retrying: number;
+  /** Messages whose last allowed attempt failed: SQS moves them to the DLQ, without a reason. */
+  movedBySqs: number;
+  /** Failed attempts: records reported failed, or in a batch that failed as a whole. */
   failed: number;
+  /** SendMessage calls to the DLQ: at least once, so a retried batch may forward again. */
+  forwardedToDlq: number;
   invocations: number;
+  batchErrors: number;
+}
+
+/** The counts `make local` shows, in the words and order both runtimes use. */
+export function outcomes(stats: Stats): string {
+  return (
+    `received ${stats.received} | succeeded ${stats.succeeded}, ` +
+    `dead-lettered ${stats.deadLettered} (forwarded with a reason), ` +
+    `retrying ${stats.retrying}, moved by SQS ${stats.movedBySqs}`
+  );
 }
 
 /** One Lambda SQS event record from one ReceiveMessage message. */
@@ -126,6 +156,8 @@ export interface EventSourceOptions {
   batchingWindowSeconds?: number;
   fifo?: boolean;
   timeoutSeconds?: number;
+  /** The attempts SQS allows before it moves a message to the DLQ (undefined: it never does). */
+  maxReceiveCount?: number;
 }
 
 /** Feeds one queue's messages to a handler in batches, as the event source mapping does. */
@@ -133,7 +165,21 @@ export class EventSource {
   readonly batchSize: number;
   readonly batchingWindowSeconds: number;
   readonly timeoutSeconds: number;
-  readonly stats: Stats = { received: 0, succeeded: 0, failed: 0, invocations: 0 };
+  readonly maxReceiveCount: number | undefined;
+  readonly stats: Stats = {
+    received: 0,
+    succeeded: 0,
+    deadLettered: 0,
+    retrying: 0,
+    movedBySqs: 0,
+    failed: 0,
+    forwardedToDlq: 0,
+    invocations: 0,
+    batchErrors: 0,
+  };
+  // Ids the consumer forwarded to the DLQ during the current invocation.
+  private readonly forwarded = new Set<string>();
+  private readonly retrying = new Set<string>();
 
   constructor(
     private readonly handler: Handler,
@@ -145,12 +191,30 @@ export class EventSource {
       batchingWindowSeconds = config.BATCHING_WINDOW_SECONDS,
       fifo = config.FIFO,
       timeoutSeconds = config.LAMBDA_TIMEOUT_SECONDS,
+      maxReceiveCount,
     }: EventSourceOptions = {},
   ) {
+    this.maxReceiveCount = maxReceiveCount;
     // FIFO mappings take at most 10 records and have no batching window.
     this.batchSize = fifo ? Math.min(batchSize, SQS_BATCH_LIMIT) : batchSize;
     this.batchingWindowSeconds = fifo ? 0 : batchingWindowSeconds;
     this.timeoutSeconds = timeoutSeconds;
+  }
+
+  /** Count the consumer's SendMessage calls to the DLQ: it forwarding permanent failures. */
+  watchDeadLetterForwards(client: SQSClient, dlqUrl: string): void {
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as Partial<SendMessageCommandInput>;
+        if (context.commandName === 'SendMessageCommand' && input.QueueUrl === dlqUrl) {
+          this.stats.forwardedToDlq += 1;
+          const original = input.MessageAttributes?.[ORIGINAL_MESSAGE_ID_ATTRIBUTE]?.StringValue;
+          if (original !== undefined) this.forwarded.add(original);
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'countDeadLetterForwards' },
+    );
   }
 
   private async receive(max: number, waitSeconds: number, signal?: AbortSignal) {
@@ -190,7 +254,8 @@ export class EventSource {
     const ids = records.map((record) => record.messageId);
     const timeoutMs = this.timeoutSeconds * 1000;
     const wholeBatchFails = (error: string): Invocation =>
-      this.settled({ messageIds: ids, deleted: [], failed: ids, error });
+      this.settled({ messageIds: ids, deleted: [], failed: ids, error }, records);
+    this.forwarded.clear();
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => {
@@ -218,18 +283,40 @@ export class EventSource {
     }
     const succeeded = records.filter((record) => !failed.has(record.messageId));
     await this.delete(succeeded);
-    return this.settled({
-      messageIds: ids,
-      deleted: succeeded.map((record) => record.messageId),
-      failed: ids.filter((id) => failed.has(id)),
-    });
+    return this.settled(
+      {
+        messageIds: ids,
+        deleted: succeeded.map((record) => record.messageId),
+        failed: ids.filter((id) => failed.has(id)),
+      },
+      records,
+    );
   }
 
-  private settled(invocation: Invocation): Invocation {
-    this.stats.invocations += 1;
-    this.stats.received += invocation.messageIds.length;
-    this.stats.succeeded += invocation.deleted.length;
-    this.stats.failed += invocation.failed.length;
+  private settled(invocation: Invocation, records: SQSRecord[]): Invocation {
+    const stats = this.stats;
+    stats.invocations += 1;
+    stats.received += invocation.messageIds.length;
+    stats.failed += invocation.failed.length;
+    if (invocation.error !== undefined) stats.batchErrors += 1;
+    for (const id of invocation.deleted) {
+      this.retrying.delete(id);
+      if (this.forwarded.has(id)) stats.deadLettered += 1;
+      else stats.succeeded += 1;
+    }
+    const failed = new Set(invocation.failed);
+    for (const record of records) {
+      if (!failed.has(record.messageId)) continue;
+      const attempts = Number(record.attributes.ApproximateReceiveCount || '1');
+      if (this.maxReceiveCount !== undefined && attempts >= this.maxReceiveCount) {
+        // SQS moves it to the DLQ instead of delivering it again.
+        this.retrying.delete(record.messageId);
+        stats.movedBySqs += 1;
+      } else {
+        this.retrying.add(record.messageId);
+      }
+    }
+    stats.retrying = this.retrying.size;
     return invocation;
   }
 

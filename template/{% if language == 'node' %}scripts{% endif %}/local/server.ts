@@ -15,11 +15,11 @@ import { connect, createServer } from 'node:net';
 import { relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 
 import * as config from './config.js';
-import { EventSource, type Invocation } from './event-source.js';
-import { createAll, localClientConfig, queueArn } from './resources.js';
+import { EventSource, outcomes } from './event-source.js';
+import { createAll, localClientConfig, maxReceiveCount, queueArn } from './resources.js';
 import {
   isAlive,
   readState,
@@ -38,6 +38,7 @@ const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
 // Long enough not to spin, short enough that moto does not hold many idle polls.
 const POLL_WAIT_SECONDS = 5;
+const STATUS_REFRESH_MS = 1_000;
 
 const log = (message: string): void => {
   process.stderr.write(`[local] ${message}\n`);
@@ -150,13 +151,55 @@ async function stopProcess(child: ChildProcess): Promise<void> {
 
 const shown = (path: string): string => relative(process.cwd(), path) || path;
 
-function describe(invocation: Invocation, forwarded: number): string {
-  const { messageIds, deleted, failed, error } = invocation;
-  const dead = forwarded > 0 ? ` (${forwarded} of them forwarded to the DLQ)` : '';
-  const outcome = error
-    ? `failed as a whole (${error}); nothing deleted`
-    : `${deleted.length} done${dead}, ${failed.length} failed (retried after a backoff)`;
-  return `batch of ${messageIds.length}: ${outcome}`;
+/** One line that says how the consumer is doing: redrawn in place on a terminal. */
+class StatusLine {
+  // Undefined, whatever the types say, when stdout is not a terminal.
+  private readonly interactive = process.stdout.isTTY;
+  private shown = '';
+  private drawn = false;
+  private queried = 0;
+  private inFlight = '?';
+  private inDlq = '?';
+
+  constructor(
+    private readonly sqs: SQSClient,
+    private readonly queueUrl: string,
+    private readonly dlqUrl: string,
+  ) {}
+
+  private async depths(): Promise<void> {
+    if (Date.now() - this.queried < STATUS_REFRESH_MS) return;
+    this.queried = Date.now();
+    const names = ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] as const;
+    const [queue, dlq] = await Promise.all(
+      [this.queueUrl, this.dlqUrl].map((url) =>
+        this.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: [...names] })),
+      ),
+    );
+    this.inFlight = queue?.Attributes?.ApproximateNumberOfMessagesNotVisible ?? '?';
+    const dlqDepths = Object.values(dlq?.Attributes ?? {});
+    this.inDlq = String(dlqDepths.reduce((sum, value) => sum + Number(value), 0));
+  }
+
+  async show(source: EventSource): Promise<void> {
+    await this.depths();
+    const text = `${outcomes(source.stats)} | in flight ${this.inFlight} | in DLQ ${this.inDlq}`;
+    if (this.interactive) {
+      process.stdout.write(`\r\u001b[K${text}`);
+      this.drawn = true;
+    } else if (text !== this.shown) {
+      process.stdout.write(`[local] status: ${text}\n`);
+    }
+    this.shown = text;
+  }
+
+  /** Make room for other output (the handler's logs) below a drawn status. */
+  clear(): void {
+    if (this.drawn) {
+      process.stdout.write('\r\u001b[K');
+      this.drawn = false;
+    }
+  }
 }
 
 async function serve(): Promise<void> {
@@ -177,7 +220,6 @@ async function serve(): Promise<void> {
   const moto = startMoto(port);
   const controller = new AbortController();
   let source: EventSource | undefined;
-  const forwarded = { count: 0 };
   // An object, not a let: the signal handlers change it.
   const run = { stopping: false };
   const stopping = (): boolean => run.stopping;
@@ -189,15 +231,9 @@ async function serve(): Promise<void> {
     controller.abort();
     await stopProcess(moto);
     removeState();
-    const stats = source?.stats;
     try {
-      log(
-        stats
-          ? `stopped moto and the consumer: ${stats.received} received, ` +
-              `${stats.succeeded} done, ${stats.failed} failed, ` +
-              `${forwarded.count} forwarded to the DLQ`
-          : 'stopped moto',
-      );
+      process.stdout.write('\n');
+      log(source ? `stopped moto and the consumer: ${outcomes(source.stats)}` : 'stopped moto');
     } catch {
       // the terminal may be gone
     }
@@ -238,19 +274,23 @@ async function serve(): Promise<void> {
     const queueUrl = environment.QUEUE_URL ?? '';
     const dlqUrl = environment.DLQ_URL ?? '';
     const sqs = new SQSClient(localClientConfig(endpoint));
-    // Count the consumer's own sends to the DLQ: permanent failures it forwarded with a reason.
-    const { sqs: consumerSqs } = await import('../../src/clients.js');
-    consumerSqs().middlewareStack.add(
-      (next) => async (args) => {
-        if ('QueueUrl' in args.input && args.input.QueueUrl === dlqUrl) forwarded.count += 1;
-        return next(args);
-      },
-      { step: 'initialize', name: 'countDeadLetterForwards' },
-    );
+    const status = new StatusLine(sqs, queueUrl, dlqUrl);
     // Imported now, after the environment points at the local stack: the handler reads its
     // settings at cold start.
     const { handler } = await import('../../src/handler.js');
-    source = new EventSource(handler, sqs, queueUrl, await queueArn(sqs, queueUrl));
+    const { sqs: consumerSqs } = await import('../../src/clients.js');
+    source = new EventSource(
+      async (event, context) => {
+        status.clear();
+        return handler(event, context);
+      },
+      sqs,
+      queueUrl,
+      await queueArn(sqs, queueUrl),
+      { maxReceiveCount: await maxReceiveCount(sqs, queueUrl) },
+    );
+    // The consumer's own sends to the DLQ: permanent failures it forwarded with a reason.
+    source.watchDeadLetterForwards(consumerSqs(), dlqUrl);
     const window =
       source.batchingWindowSeconds > 0 ? `, batching window ${source.batchingWindowSeconds} s` : '';
     for (const line of [
@@ -261,16 +301,21 @@ async function serve(): Promise<void> {
       `consumer src/handler.ts handler: batch size ${source.batchSize}${window}, ` +
         `timeout ${config.LAMBDA_TIMEOUT_SECONDS} s, ` +
         `${config.MAX_RECEIVE_COUNT} attempts before SQS moves a message to the DLQ`,
+      ...(config.SENDS_EMAIL ? ["e-mails sent through moto's SES: make sent-emails"] : []),
       "Ctrl-C stops everything (moto's queues and data go with it).",
     ]) {
       log(line);
     }
 
+    await status.show(source);
     while (!stopping()) {
       try {
-        const before = forwarded.count;
         const invocation = await source.pollOnce(POLL_WAIT_SECONDS, controller.signal);
-        if (invocation) log(describe(invocation, forwarded.count - before));
+        if (invocation?.error !== undefined) {
+          status.clear();
+          log(`batch of ${invocation.messageIds.length} failed: ${invocation.error}`);
+        }
+        await status.show(source);
       } catch (error) {
         if (stopping()) break;
         log(`polling failed, trying again: ${String(error)}`);
