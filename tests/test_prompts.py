@@ -15,7 +15,15 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import ROOT, render, tool
+from conftest import (
+    ROOT,
+    help_rule,
+    help_sentences,
+    render,
+    shows_figure,
+    tool,
+    validator_bounds,
+)
 
 QUESTIONS = {
     name: spec
@@ -32,24 +40,12 @@ PREFIX = "Validation error for question '{}': "
 RULE_WIDTH = 76
 
 
-def one_line(text: str) -> str:
-    return " ".join(str(text).split())
+def first_sentence(name: str) -> str:
+    return help_sentences(QUESTIONS[name]["help"])[0]
 
 
 def rule(name: str) -> str:
-    """The first sentence of a help text: the subject and its rule."""
-    return re.split(r"(?<=\.)\s+", one_line(QUESTIONS[name]["help"]), maxsplit=1)[0]
-
-
-def bounds(validator: str) -> set[str]:
-    """The numbers a validator compares with (``x < 1 or x > 900`` gives 1 and 900)."""
-    tags = " ".join(re.findall(r"\{%.*?%\}", validator))
-    return set(re.findall(r"(?:[<>]=?|!=)\s*(\d+)", tags))
-
-
-def shows(text: str, figure: str) -> bool:
-    """Whether ``figure`` stands in ``text`` as a number of its own (10 is not in 10000)."""
-    return re.search(rf"(?<!\d){re.escape(figure)}(?!\d)", text) is not None
+    return help_rule(QUESTIONS[name]["help"])
 
 
 @pytest.mark.parametrize("name", sorted(QUESTIONS))
@@ -62,16 +58,26 @@ def test_every_question_has_a_default(name: str) -> None:
     assert "default" in QUESTIONS[name], f"{name} has no default"
 
 
+@pytest.mark.parametrize("name", sorted(QUESTIONS))
+def test_a_help_text_opens_with_its_subject_and_rule(name: str) -> None:
+    # The docs' Questions page shows the part after the subject as the rule.
+    subject, _, stated = first_sentence(name).partition(", ")
+    assert subject and stated.strip(" ."), (
+        f"{name}: {first_sentence(name)!r} is not 'Subject, rule.'"
+    )
+
+
 @pytest.mark.parametrize("name", ASKED)
 def test_a_help_text_states_its_rule_within_one_terminal_line(name: str) -> None:
     # "🎤 " takes three columns before the help text.
-    assert len(rule(name)) <= COLUMNS - 3, f"{name}: the rule is cut at 80 columns: {rule(name)!r}"
+    sentence = first_sentence(name)
+    assert len(sentence) <= COLUMNS - 3, f"{name}: the rule is cut at 80 columns: {sentence!r}"
 
 
 @pytest.mark.parametrize("name", VALIDATED)
 def test_a_help_text_states_the_bounds_its_validator_checks(name: str) -> None:
-    figures = bounds(QUESTIONS[name]["validator"])
-    missing = sorted(figure for figure in figures if not shows(rule(name), figure))
+    figures = validator_bounds(QUESTIONS[name]["validator"])
+    missing = sorted(figure for figure in figures if not shows_figure(rule(name), figure))
     assert not missing, f"{name}: {rule(name)!r} leaves out the bounds {missing}"
 
 
