@@ -48,6 +48,31 @@ def tool(name: str) -> str:
     return found
 
 
+def help_sentences(help_text: str) -> list[str]:
+    """A help text's sentences: split after a full stop that a space follows."""
+    return [part for part in re.split(r"(?<=\.)\s+", " ".join(str(help_text).split())) if part]
+
+
+def help_rule(help_text: str) -> str:
+    """The rule a help text opens with: its first sentence "<Subject>, <rule>." after the subject.
+
+    copier.yml's convention, which docs/hooks/prompts.py shows as each question's rule.
+    """
+    first = help_sentences(help_text)
+    return first[0].removesuffix(".").partition(", ")[2] if first else ""
+
+
+def validator_bounds(validator: str) -> set[str]:
+    """The numbers a validator compares an answer with (``x < 1 or x > 900``: 1 and 900)."""
+    tags = " ".join(re.findall(r"\{%.*?%\}", validator))
+    return set(re.findall(r"(?:[<>]=?|!=)\s*(\d+)", tags))
+
+
+def shows_figure(text: str, figure: str) -> bool:
+    """Whether ``figure`` stands in ``text`` as a number of its own (10 is not in 10000)."""
+    return re.search(rf"(?<!\d){re.escape(figure)}(?!\d)", text) is not None
+
+
 def synthesize_cdk(project: Path, work: Path) -> Path:
     """Install a rendered CDK project as a user would and synthesize it; the template's path.
 

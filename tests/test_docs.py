@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import help_rule, help_sentences, shows_figure, validator_bounds
 
 ROOT = Path(__file__).resolve().parent.parent
 HOOK = ROOT / "docs" / "hooks" / "prompts.py"
@@ -153,7 +154,10 @@ def test_the_prompts_page_names_every_question_with_its_help_text(build: Build) 
         default = spec.get("default")
         if isinstance(default, str) and "{{" in default:
             assert "computed" in section, f"{name}: its Jinja default is not marked computed"
-            assert one_line(default) in section, f"{name}: its default expression is not shown"
+            words = default_in_words(spec)
+            assert words and f"Default: computed: {words}" in section, (
+                f"{name}: its computed default is not described in words: {section!r}"
+            )
         when = spec.get("when")
         if when is False:
             assert "Computed value" in section, f"{name}: when: false is not marked computed"
@@ -162,6 +166,49 @@ def test_the_prompts_page_names_every_question_with_its_help_text(build: Build) 
             assert condition in section, f"{name}: its condition is not shown"
         for value in choice_values(spec):
             assert str(value) in section, f"{name}: the choice {value!r} is not listed"
+
+
+def default_in_words(spec: dict[str, Any]) -> str:
+    """How copier.yml describes a Jinja default: a computed value's rule, else "Default: ..."."""
+    if spec.get("when") is False:
+        return help_rule(spec["help"])
+    described = [s for s in help_sentences(spec["help"]) if s.startswith("Default: ")]
+    return described[0].removeprefix("Default: ").removesuffix(".") if described else ""
+
+
+def prompts_page(build: Build) -> tuple[str, dict[str, str]]:
+    assert build.result is not None, build.problem
+    page = build.site / "prompts" / "index.html"
+    assert page.is_file(), f"the site was not built:\n{build.output}"
+    return page.read_text(encoding="utf-8"), page_sections(page)
+
+
+def test_the_prompts_page_shows_no_jinja_and_no_generic_validation(build: Build) -> None:
+    html, sections = prompts_page(build)
+    text = " ".join(sections.values())
+    for raw in ("{{", "}}", "{%", "%}"):
+        assert raw not in text, f"the prompts page shows raw Jinja {raw!r}"
+    assert "Validated: yes" not in html
+
+
+@pytest.mark.parametrize("name", sorted(n for n, spec in QUESTIONS.items() if "validator" in spec))
+def test_the_prompts_page_states_each_validated_question_s_rule(build: Build, name: str) -> None:
+    _, sections = prompts_page(build)
+    stated = help_rule(QUESTIONS[name]["help"])
+    assert stated, f"{name}: its help text does not open with 'Subject, rule.'"
+    assert f"Rule: {stated} (a wrong answer is refused" in sections[name], sections[name]
+    assert stated in sections["summary"], f"{name}: its rule is not in the summary table"
+    for figure in validator_bounds(QUESTIONS[name]["validator"]):
+        assert shows_figure(stated, figure), f"{name}: the rule {stated!r} leaves out {figure}"
+
+
+def test_the_prompts_page_lists_each_choice_once(build: Build) -> None:
+    _, sections = prompts_page(build)
+    for name, spec in QUESTIONS.items():
+        section = re.sub(r"\s+:", ":", sections[name])
+        for value in choice_values(spec):
+            doubled = rf"(?<![\w-]){re.escape(str(value))}[\s:]+{re.escape(str(value))}(?![\w-])"
+            assert not re.search(doubled, section), f"{name}: the choice {value!r} is doubled"
 
 
 def test_the_checked_in_prompts_page_is_only_an_intro_and_the_marker() -> None:
@@ -193,3 +240,24 @@ def test_the_hook_warns_about_a_question_without_help_text(
     with caplog.at_level(logging.WARNING, logger="mkdocs"):
         hook.render_reference({"silent": {"type": "str", "default": "x"}})
     assert "question 'silent' has no help text" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("spec", "warning"),
+    [
+        ({"type": "str", "help": "No rule here.", "default": "x"}, "does not open with"),
+        (
+            {"type": "int", "help": "Size, 1-9.", "default": "{{ 1 + 1 }}"},
+            "computed default that no help sentence 'Default: ...' describes",
+        ),
+    ],
+)
+def test_the_hook_warns_about_a_help_text_off_the_convention(
+    caplog: pytest.LogCaptureFixture, spec: dict[str, Any], warning: str
+) -> None:
+    hook = _load_hook()
+    with caplog.at_level(logging.WARNING, logger="mkdocs"):
+        page = hook.render_reference({"odd": spec})
+    assert "question 'odd'" in caplog.text
+    assert warning in caplog.text
+    assert "{{" not in page

@@ -1,10 +1,15 @@
 """MkDocs hook: write the question reference (prompts.md) from copier.yml at build time.
 
 docs/prompts.md holds an introduction and the marker below; this hook replaces
-the marker with one section per question of copier.yml (name, help text, type,
-default, choices, condition, validation), so the page cannot drift from the
-template. A question without help text is logged as a warning, which fails
-``mkdocs build --strict``.
+the marker with one section per question of copier.yml (name, help text, rule, type,
+default, choices, condition), so the page cannot drift from the template.
+
+The rule and the words for a computed default come from the help text, by the
+convention copier.yml states: a help text's first sentence is "<Subject>, <rule>."
+(a computed value's rule says how it is computed), and a sentence starting
+"Default: " describes the Jinja default of an asked question in words. A question
+without help text, or whose help text breaks that convention, is logged as a
+warning, which fails ``mkdocs build --strict``.
 """
 
 from __future__ import annotations
@@ -82,6 +87,44 @@ def expression(template: str) -> str:
     return one_line(match.group(1)) if match and "{{" not in match.group(1) else one_line(template)
 
 
+def sentences(text: str) -> list[str]:
+    """The sentences of a help text: split after a full stop that a space follows."""
+    return [part for part in re.split(r"(?<=\.)\s+", one_line(text)) if part]
+
+
+def rule(name: str, spec: dict[str, Any]) -> str:
+    """The rule a help text opens with: its first sentence after the subject and a comma."""
+    first = sentences(str(spec.get("help") or ""))
+    _subject, comma, stated = first[0].removesuffix(".").partition(", ") if first else ("", "", "")
+    if not comma or not stated:
+        log.warning(
+            "copier.yml: the help text of question '%s' does not open with '<Subject>, <rule>.'",
+            name,
+        )
+        return ""
+    return stated
+
+
+def default_in_words(name: str, spec: dict[str, Any]) -> str:
+    """What a Jinja default computes, in the help text's words."""
+    if spec.get("when", True) is False:
+        return rule(name, spec)
+    for sentence in sentences(str(spec.get("help") or "")):
+        if sentence.startswith("Default: "):
+            return sentence.removeprefix("Default: ").removesuffix(".")
+    log.warning(
+        "copier.yml: question '%s' has a computed default that no help sentence "
+        "'Default: ...' describes",
+        name,
+    )
+    return ""
+
+
+def table_cell(text: str) -> str:
+    """``text`` as Markdown that a table cell holds: its pipes escaped."""
+    return markdown_text(text).replace("|", "\\|")
+
+
 def literal(value: Any) -> str:
     if value == "":
         return "empty"
@@ -90,18 +133,32 @@ def literal(value: Any) -> str:
     return code(value)
 
 
-def describe_default(spec: dict[str, Any]) -> str:
+def describe_default(name: str, spec: dict[str, Any]) -> str:
     if "default" not in spec:
         return "none"
     default = spec["default"]
     if is_jinja(default):
-        return f"computed: {code(one_line(default))}"
+        words = default_in_words(name, spec)
+        return f"computed: {markdown_text(words)}" if words else "computed"
     return literal(default)
+
+
+def describe_choice(label: str, value: Any) -> str:
+    """A choice as its value and label, without the value twice when the label repeats it."""
+    label = one_line(label)
+    rest = label.removeprefix(str(value))
+    if rest == label or rest[:1] not in ("", ":", " "):
+        return f"{code(value)}: {markdown_text(label)}"
+    if not rest.strip():
+        return code(value)
+    if rest.startswith(":"):
+        return f"{code(value)}: {markdown_text(rest[1:].strip())}"
+    return f"{code(value)} {markdown_text(rest.strip())}"
 
 
 def describe_choices(choices: Any) -> list[str]:
     if isinstance(choices, dict):
-        return [f"{code(value)}: {markdown_text(str(label))}" for label, value in choices.items()]
+        return [describe_choice(str(label), value) for label, value in choices.items()]
     if isinstance(choices, list):
         return [code(value) for value in choices]
     return [code(choices)]
@@ -125,6 +182,7 @@ def render_question(name: str, spec: dict[str, Any]) -> str:
     help_text = str(spec.get("help") or "").strip()
     if not help_text:
         log.warning("copier.yml: question '%s' has no help text", name)
+    stated = rule(name, spec) if help_text else ""
     computed = spec.get("when", True) is False
     kind = code(spec.get("type", "yaml"))
     if spec.get("multiselect"):
@@ -134,8 +192,15 @@ def render_question(name: str, spec: dict[str, Any]) -> str:
         "",
         markdown_text(help_text) if help_text else "*No help text.*",
         "",
+    ]
+    if "validator" in spec:
+        lines.append(
+            f"- **Rule:** {markdown_text(stated)} (a wrong answer is refused with a message "
+            "that leads with the rule it breaks, and nothing is rendered)"
+        )
+    lines += [
         f"- **Type:** {kind}",
-        f"- **Default:** {describe_default(spec)}",
+        f"- **Default:** {describe_default(name, spec)}",
     ]
     if "choices" in spec:
         choices = describe_choices(spec["choices"])
@@ -145,11 +210,6 @@ def render_question(name: str, spec: dict[str, Any]) -> str:
             lines.append("- **Choices:**")
             lines.extend(f"    - {choice}" for choice in choices)
     lines.append(f"- **Asked:** {describe_asked(spec)}")
-    if "validator" in spec:
-        lines.append(
-            "- **Validated:** yes; a wrong answer is refused with a message that says what is "
-            "allowed, and nothing is rendered"
-        )
     if computed:
         lines.append("- **Computed value**")
     return "\n".join(lines) + "\n"
@@ -160,7 +220,9 @@ def summary_row(name: str, spec: dict[str, Any]) -> str:
     shown = "computed" if is_jinja(default) else literal(default) if "default" in spec else "none"
     when = spec.get("when", True)
     asked = "computed" if when is False else "always" if when is True else "conditional"
-    return f"| [`{name}`](#{name}) | {code(spec.get('type', 'yaml'))} | {shown} | {asked} |"
+    kind = code(spec.get("type", "yaml"))
+    stated = table_cell(rule(name, spec)) if spec.get("help") else ""
+    return f"| [`{name}`](#{name}) | {stated} | {kind} | {shown} | {asked} |"
 
 
 def render_reference(questions: dict[str, dict[str, Any]]) -> str:
@@ -174,8 +236,8 @@ def render_reference(questions: dict[str, dict[str, Any]]) -> str:
             "`copier.yml` (the order Copier asks in)."
         ),
         "",
-        "| Name | Type | Default | Asked |",
-        "| --- | --- | --- | --- |",
+        "| Name | Rule or value | Type | Default | Asked |",
+        "| --- | --- | --- | --- | --- |",
         *(summary_row(name, spec) for name, spec in questions.items()),
         "",
         "## Questions",
