@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+import tomllib
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import help_rule, help_sentences, shows_figure, validator_bounds
+from conftest import help_rule, help_sentences, render, shows_figure, tool, validator_bounds
 
 ROOT = Path(__file__).resolve().parent.parent
 HOOK = ROOT / "docs" / "hooks" / "prompts.py"
@@ -261,3 +262,177 @@ def test_the_hook_warns_about_a_help_text_off_the_convention(
     assert "question 'odd'" in caplog.text
     assert warning in caplog.text
     assert "{{" not in page
+
+
+# --- The site works offline -------------------------------------------------------------
+
+
+class _Resources(HTMLParser):
+    """Every script, stylesheet, font and icon a page loads, and whether it has a diagram."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.urls: list[str] = []
+        self.has_diagram = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "script" and attributes.get("src"):
+            self.urls.append(str(attributes["src"]))
+        # rel=preconnect and dns-prefetch load nothing but still reach the host.
+        if (
+            tag == "link"
+            and attributes.get("href")
+            and attributes.get("rel")
+            not in {
+                "prev",
+                "next",
+                "canonical",
+            }
+        ):
+            self.urls.append(str(attributes["href"]))
+        if "mermaid" in (attributes.get("class") or "").split():
+            self.has_diagram = True
+
+
+def _resources(page: Path) -> _Resources:
+    parser = _Resources()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser
+
+
+def _built_pages(build: Build) -> list[Path]:
+    assert build.result is not None, build.problem
+    assert build.result.returncode == 0, f"mkdocs build --strict failed:\n{build.output}"
+    return sorted(build.site.rglob("*.html"))
+
+
+def test_no_page_loads_anything_from_another_host(build: Build) -> None:
+    """Offline, a page must look the same: no CDN script, no Google Fonts, no remote icon."""
+    remote = {
+        f"{page.relative_to(build.site)}: {url}"
+        for page in _built_pages(build)
+        for url in _resources(page).urls
+        if re.match(r"^([a-z][a-z0-9+.-]*:)?//", url, re.IGNORECASE)
+    }
+    assert not remote, "pages load from other hosts:\n" + "\n".join(sorted(remote))
+    stylesheets = "\n".join(path.read_text(encoding="utf-8") for path in build.site.rglob("*.css"))
+    assert not re.search(r"(@import|url\()\s*['\"]?(https?:)?//", stylesheets), (
+        "a stylesheet of the site loads from another host"
+    )
+
+
+def test_every_page_with_a_diagram_loads_mermaid_from_the_site(build: Build) -> None:
+    """Material fetches Mermaid from a CDN unless the page defined it first: ours must."""
+    with_diagrams = 0
+    for page in _built_pages(build):
+        found = _resources(page)
+        if not found.has_diagram:
+            continue
+        with_diagrams += 1
+        scripts = [url for url in found.urls if re.search(r"/mermaid[^/]*\.min\.js$", url)]
+        assert scripts, f"{page.relative_to(build.site)} has a diagram but loads no Mermaid"
+        script = (page.parent / scripts[0]).resolve()
+        assert script.is_file(), f"{page.relative_to(build.site)} loads {scripts[0]}: missing"
+        # The real bundle, not a stub: it defines the global Material looks for.
+        assert script.stat().st_size > 1_000_000, f"{script} is too small to be Mermaid"
+        assert "mermaid" in script.read_text(encoding="utf-8", errors="replace")[-20_000:]
+    assert with_diagrams, "no page has a diagram: the check above proved nothing"
+
+
+# --- Getting started shows today's render -------------------------------------------------
+
+GETTING_STARTED = ROOT / "docs" / "getting-started.md"
+# Decided for the page and the top-level README alike: an absolute template path, so the
+# service's .copier-answers.yml points back at the template and `copier update` works.
+INSTALL_COPIER = "python3 -m venv ~/.copier && ~/.copier/bin/pip install -q copier==9.19.1"
+RENDER = '~/.copier/bin/copier copy --defaults "$PWD" ../my-service'
+COMMIT = (
+    'cd ../my-service && git init && git add -A && git commit -m "Render from copier-sqs-lambda"'
+)
+
+
+def _blocks(text: str) -> list[str]:
+    return re.findall(r"^```[a-z]*\n(.*?)^```$", text, re.MULTILINE | re.DOTALL)
+
+
+def _block(first_line: str) -> str:
+    """The fenced block of the getting-started page that starts with ``first_line``."""
+    found = [
+        block
+        for block in _blocks(GETTING_STARTED.read_text(encoding="utf-8"))
+        if block.startswith(first_line)
+    ]
+    assert len(found) == 1, f"getting-started.md: {len(found)} blocks start with {first_line!r}"
+    return found[0]
+
+
+@pytest.fixture(scope="module")
+def default_service(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The template rendered with every default, as the getting-started page does."""
+    return render(tmp_path_factory.mktemp("getting-started") / "my-service")
+
+
+def test_getting_started_renders_with_the_decided_commands() -> None:
+    commands = "\n".join(
+        block for block in _blocks(GETTING_STARTED.read_text(encoding="utf-8"))
+    ).splitlines()
+    for command in (INSTALL_COPIER, RENDER, COMMIT, "make install && make test"):
+        assert command in commands, f"getting-started.md does not run: {command}"
+    assert "--vcs-ref" not in GETTING_STARTED.read_text(encoding="utf-8"), (
+        "no --vcs-ref: Copier takes the newest release tag, or the newest commit before tags"
+    )
+    assert commands.index(COMMIT) < commands.index("make install && make test"), (
+        "the service is committed before make install"
+    )
+
+
+def test_the_render_output_shown_is_what_the_template_renders(default_service: Path) -> None:
+    output = _block(f"$ {RENDER}\n")
+    assert re.search(r"^Copying from template version \d+\.\d+\.\d+\S*$", output, re.MULTILINE), (
+        output
+    )
+    created = re.findall(r"^    create  (\S+)$", output, re.MULTILINE)
+    assert len(created) >= 10, f"the render output shows too little: {created}"
+    missing = [path for path in created if not (default_service / path).exists()]
+    assert not missing, f"getting-started.md shows files the default render lacks: {missing}"
+
+
+def test_make_help_shown_is_the_rendered_makefiles(default_service: Path) -> None:
+    shown = _block("  make help ")
+    result = subprocess.run(
+        [tool("make"), "--no-print-directory", "help"],
+        cwd=default_service,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert shown == result.stdout, (
+        "getting-started.md's `make help` differs from the default render's; paste:\n"
+        + result.stdout
+    )
+
+
+def test_the_test_run_shown_names_every_rendered_test_file(default_service: Path) -> None:
+    shown = re.findall(r"^(tests/test_\w+\.py) ", _block("uv run pytest\n"), re.MULTILINE)
+    # make test deselects the load run (make test-load), so pytest does not print its file.
+    rendered = sorted(
+        path.relative_to(default_service).as_posix()
+        for path in (default_service / "tests").glob("test_*.py")
+        if "pytestmark = pytest.mark.load" not in path.read_text(encoding="utf-8")
+    )
+    assert shown == rendered, "getting-started.md's `make test` output lists other test files"
+
+
+def test_the_lint_counts_shown_are_the_default_renders(default_service: Path) -> None:
+    shown = _block("uv run ruff check .\n")
+    settings = tomllib.loads((default_service / "pyproject.toml").read_text(encoding="utf-8"))
+    checked = {
+        path
+        for directory in settings["tool"]["mypy"]["files"]
+        for path in (default_service / directory).rglob("*.py")
+    }
+    assert f"Success: no issues found in {len(checked)} source files" in shown, shown
+    # ruff format checks the Python files and (the ruff of today does) the code in Markdown.
+    formatted = [*default_service.rglob("*.py"), *default_service.rglob("*.md")]
+    assert f"{len(formatted)} files already formatted" in shown, shown
