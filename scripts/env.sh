@@ -3,7 +3,7 @@
 # Checks the tools on PATH, installs the requirements into .venv, puts .venv first on
 # PATH, and points Terraform at an offline provider mirror when the machine has one.
 
-for tool in python3 make git terraform node npx; do
+for tool in python3 make git terraform node npm npx; do
   command -v "$tool" >/dev/null || { echo "error: '$tool' is required on PATH" >&2; exit 1; }
 done
 
