@@ -192,6 +192,84 @@ def test_github_workflows_are_valid(tmp_path: Path, iac: str) -> None:
     assert "aws-access-key-id" not in workflows[0].read_text()
 
 
+# The README is the owner's runbook: for each runtime and tool, both queue types, with and
+# without an alarm address, one job type and all of them.
+README_COMBINATIONS = [
+    pytest.param(answers, id="-".join(str(value) for value in answers.values()))
+    for answers in [
+        {
+            "runtime": runtime,
+            "iac": iac,
+            "queue_type": queue_type,
+            "job_types": jobs,
+            "alarm_email": email,
+        }
+        for runtime, iac in [
+            ("python3.13", "terraform"),
+            ("python3.13", "sam"),
+            ("python3.13", "cdk"),
+            ("nodejs22.x", "terraform"),
+        ]
+        for queue_type, jobs, email in [
+            ("standard", JOB_TYPES, ""),
+            ("fifo", ["send_email"], "ops@example.com"),
+        ]
+    ]
+]
+# How each tool names its alarms (the part after the service name) and the queue's ARN output.
+ALARM_NAMES = {
+    "terraform": re.compile(r'alarm_name\s*=\s*"\$\{var\.service_name\}-([a-z-]+)"'),
+    "sam": re.compile(r"AlarmName: !Sub \$\{ServiceName\}-([a-z-]+)"),
+    "cdk": re.compile(r'"[A-Za-z]+Alarm",\s*"([a-z-]+)"'),
+}
+QUEUE_ARN_OUTPUT = {"terraform": 'output "queue_arn"', "sam": "QueueArn:", "cdk": '"QueueArn"'}
+
+
+@pytest.mark.parametrize("answers", README_COMBINATIONS)
+def test_the_readme_covers_the_alarms_and_the_sample_messages(
+    tmp_path: Path, answers: dict[str, Any]
+) -> None:
+    project = render(tmp_path / "svc", **answers)
+    readme = (project / "README.md").read_text()
+    iac = answers["iac"]
+    infra = read_all(project, IAC_FILES[iac])
+
+    # Every alarm the infrastructure defines is explained by its full name.
+    suffixes = ALARM_NAMES[iac].findall(infra)
+    assert len(suffixes) == 4, suffixes
+    for suffix in suffixes:
+        assert f"`my-queue-service-{suffix}`" in readme, suffix
+    for metric in re.findall(r'metric_name\s*=\s*"(\w+)"|MetricName: (\w+)', infra):
+        assert f"`{''.join(metric)}`" in readme, metric
+    if answers["alarm_email"]:
+        assert f"e-mails {answers['alarm_email']}" in readme
+        assert "`my-queue-service-alarms`" in readme
+    else:
+        assert "No `alarm_email` was given" in readme
+
+    # The IAM statement for senders names the output its ARN comes from.
+    assert QUEUE_ARN_OUTPUT[iac] in infra
+    assert ("output -raw queue_arn" if iac == "terraform" else "output QueueArn") in readme
+    assert '"Action": ["sqs:SendMessage", "sqs:GetQueueUrl"]' in readme
+
+    # Every make command the README has the owner run (the DLQ tools among them) exists in this
+    # runtime's Makefile.
+    makefile = (project / "Makefile").read_text()
+    targets = set(re.findall(r"^make ([a-z-]+)", readme, re.MULTILINE))
+    assert "dlq" in targets
+    for target in targets:
+        assert re.search(rf"^{target}:", makefile, re.MULTILINE), target
+
+    # make send FILE=messages.jsonl has a file to send: one message per chosen job type.
+    assert "make send FILE=messages.jsonl" in readme
+    lines = [json.loads(line) for line in (project / "messages.jsonl").read_text().splitlines()]
+    assert [line["type"] for line in lines] == answers["job_types"]
+    if answers["queue_type"] == "fifo":
+        assert all("customerId" in line["payload"] or "groupId" in line for line in lines)
+    else:
+        assert not any("groupId" in line for line in lines)
+
+
 # Node.js runtimes render with Terraform only (copier.yml refuses sam and cdk). Each job type
 # alone and all together, for both queue types: the per-job pieces are independent.
 NODE_RUNTIMES = ["nodejs22.x", "nodejs24.x"]
