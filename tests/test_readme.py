@@ -83,17 +83,27 @@ class User:
         return self.run(re.sub(r"^copier ", f"{self.copier} ", readme_command), service)
 
 
-def change_template(clone: Path, user: User, line: str) -> None:
-    readme = clone / "includes" / "readme-updating.md"
+def change_template(upstream: Path, user: User, line: str) -> None:
+    """A commit on the published template (which the user's clone has not pulled yet)."""
+    readme = upstream / "includes" / "readme-updating.md"
     readme.write_text(readme.read_text() + f"\n{line}\n")
-    user.run(f"git commit -qam {line!r}", clone)
+    user.run(f"git commit -qam {line!r}", upstream)
+
+
+def assert_merged(service: Path, user: User) -> None:
+    unmerged = user.run("git diff --name-only --diff-filter=U", service)
+    markers = user.run("git grep -n -e '^<<<<<<< ' -e '^>>>>>>> ' -- . || true", service)
+    assert not unmerged.strip() and not markers.strip(), f"the update conflicted:\n{markers}"
 
 
 @pytest.mark.project
 def test_readme_render_gives_a_service_that_copier_update_follows(tmp_path: Path) -> None:
     user = User(tmp_path / "home")
+    # The published template (only main's commits, no tags), and the user's clone of it.
+    upstream = tmp_path / "published"
+    user.run(f"git clone --quiet --no-tags {ROOT} {upstream}", tmp_path)
     clone = tmp_path / "copier-sqs-lambda"
-    user.run(f"git clone --quiet --no-tags {ROOT} {clone}", tmp_path)
+    user.run(f"git clone --quiet {upstream} {clone}", tmp_path)
 
     user.run(command_line((clone / "README.md").read_text(), "copier copy"), clone)
     service = tmp_path / "my-service"
@@ -102,19 +112,28 @@ def test_readme_render_gives_a_service_that_copier_update_follows(tmp_path: Path
 
     rendered_readme = (service / "README.md").read_text()
     user.run(command_line(rendered_readme, "git init"), service)
+    pull = command_line(rendered_readme, "pull --ff-only")
     check_update = command_line(rendered_readme, "copier check-update")
     update = command_line(rendered_readme, "copier update --defaults")
     before_update = command_line(rendered_readme, "Before template update")
 
+    user.run(pull, service)
     assert "up-to-date" in user.copier_says(service, check_update)
 
-    # The template moves on; the user has edited the rendered README meanwhile.
-    change_template(clone, user, "Template fix one.")
-    (service / "README.md").write_text(rendered_readme + "\n## Our notes\n\nOn call: team A.\n")
+    # The template moves on. Meanwhile the user edited the README's title, and `make install`
+    # left a file of its own (uv.lock) untracked.
+    change_template(upstream, user, "Template fix one.")
+    title = rendered_readme.splitlines()[0]
+    edited = rendered_readme.replace(title, f"{title}\n\nOn call: team A.", 1)
+    (service / "README.md").write_text(edited)
+    (service / "uv.lock").write_text("version = 1\n")
+    assert "up-to-date" in user.copier_says(service, check_update), "nothing pulled yet"
+    user.run(pull, service)
     assert "New template version available" in user.copier_says(service, check_update)
     user.run(before_update, service)
     output = user.copier_says(service, update)
     assert "Downgrades are not supported" not in output
+    assert_merged(service, user)
     updated = (service / "README.md").read_text()
     assert "Template fix one." in updated
     assert "On call: team A." in updated, "the user's edit must survive the update"
@@ -126,11 +145,13 @@ def test_readme_render_gives_a_service_that_copier_update_follows(tmp_path: Path
     assert user.run("git status --porcelain", service) == ""
 
     # The template is published with a release tag: the same commands take the release.
-    change_template(clone, user, "Template fix two.")
-    user.run("git tag v1.0.0", clone)
+    change_template(upstream, user, "Template fix two.")
+    user.run("git tag v1.0.0", upstream)
+    user.run(pull + " --tags", service)
     assert "latest version is 1.0.0" in user.copier_says(service, check_update)
     output = user.copier_says(service, update)
     assert "Downgrades are not supported" not in output
+    assert_merged(service, user)
     assert "Template fix two." in (service / "README.md").read_text()
     answers = yaml.safe_load((service / ".copier-answers.yml").read_text())
     assert answers["_commit"] == "v1.0.0"
