@@ -31,9 +31,7 @@ from mkdocs.utils import get_relative_url
 # Material's loader asks for mermaid@11; keep to that major version.
 VERSION = "11.17.2"
 # `npm view mermaid@VERSION dist.integrity`: what the registry published for this version.
-INTEGRITY = (
-    "sha512-V6K3C8EBdEsPFZXSKMJe6ppQOENxuHARr9GvHX4hh47lAbhMRD9qf4oEK7LoaRQxULMa80/qt5gHO73aCleBBg=="
-)
+INTEGRITY = "sha512-V6K3C8EBdEsPFZXSKMJe6ppQOENxuHARr9GvHX4hh47lAbhMRD9qf4oEK7LoaRQxULMa80/qt5gHO73aCleBBg=="
 SCRIPT = f"assets/javascripts/mermaid-{VERSION}.min.js"
 LICENSE = f"assets/javascripts/mermaid-{VERSION}.LICENSE.txt"
 CACHE = Path(__file__).resolve().parents[2] / ".cache" / "docs"
@@ -55,9 +53,14 @@ def fetch_package(cache: Path = CACHE) -> bytes:
                 "so that the site works offline; install Node.js (which brings npm)"
             )
         cache.mkdir(parents=True, exist_ok=True)
+        # Packed into a folder of its own and renamed into place, so an interrupted download
+        # never leaves a partial tarball that every later build would refuse.
+        partial = cache / f"partial-{VERSION}"
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir()
         try:
             subprocess.run(
-                [npm, "pack", f"mermaid@{VERSION}", "--pack-destination", str(cache)],
+                [npm, "pack", f"mermaid@{VERSION}", "--pack-destination", str(partial)],
                 capture_output=True,
                 text=True,
                 timeout=NPM_TIMEOUT_SECONDS,
@@ -66,10 +69,15 @@ def fetch_package(cache: Path = CACHE) -> bytes:
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
             output = getattr(error, "stderr", "") or ""
             raise PluginError(f"npm pack mermaid@{VERSION} failed: {error}\n{output}") from error
+        (partial / tarball.name).rename(tarball)
+        partial.rmdir()
     data = tarball.read_bytes()
     if _digest(data) != INTEGRITY:
         # Not deleted: a person should see what was downloaded instead.
-        raise PluginError(f"{tarball} does not match the pinned integrity {INTEGRITY}")
+        raise PluginError(
+            f"{tarball} does not match the pinned integrity {INTEGRITY}: look at it, delete it "
+            "and build again"
+        )
     return data
 
 
