@@ -203,7 +203,21 @@ def test_make_local_runs_the_pipeline_and_stops_cleanly(
         assert "1 message(s)" in listed
         assert "unknown job type 'no_such_job'" in listed
 
-        if job_type == "send_email":
+        if job_type == "send_email" and target == "local-infra":
+            # moto's /moto-api/data.json fails while it holds the Lambda function Terraform
+            # created; the command says so instead of a traceback.
+            refused = subprocess.run(
+                ["make", "sent-emails"],
+                cwd=project,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            assert refused.returncode != 0
+            assert "Use make local to see sent e-mails." in refused.stderr, refused.stderr
+            assert "Traceback" not in refused.stderr, refused.stderr
+        elif job_type == "send_email":
             # moto's SES kept both e-mails: the one make send sent and the seed's.
             emails = make(project, env, "sent-emails")
             assert "2 e-mail(s) sent through moto's SES" in emails
