@@ -3,12 +3,14 @@
  *
  * The key is the envelope's `idempotencyKey` when the producer set one, else the SQS message id,
  * so a redelivered message and a re-sent request with the same key return the stored result
- * instead of running the job again. A key reused with a different payload is refused as a
- * permanent failure.
+ * instead of running the job again. A record belongs to a job type and a key together: two job
+ * types may use one key (an order id, say) without sharing a result. A key reused for the same job
+ * type with a different payload is refused as a permanent failure.
  *
  *     const runOnce = new RunOnce('my-idempotency-table', { keyPrefix: 'my_queue_service.jobs' });
  *     runOnce.prepare(context); // once per invocation, before any record
- *     await runOnce.run({ key: 'order-o-1', payload: { orderId: 'o-1' } }, () => charge('o-1'));
+ *     const task = { type: 'process_order', key: 'order-o-1', payload: { orderId: 'o-1' } };
+ *     await runOnce.run(task, () => charge('o-1'));
  */
 import {
   IdempotencyConfig,
@@ -27,6 +29,7 @@ import { PermanentError } from './errors.js';
 export const RESULT_TTL_SECONDS = 24 * 60 * 60;
 
 export interface Task {
+  type: string;
   key: string;
   payload: unknown;
 }
@@ -34,14 +37,15 @@ export interface Task {
 type Execute = () => Promise<unknown>;
 
 /**
- * Calls `execute` once per `key`; later calls with that key return the stored result.
+ * Calls `execute` once per job type and key; later calls return the stored result.
  *
  * `payload` is hashed to detect a reused key; `execute` does the work and is not hashed. The
  * fixed `keyPrefix` keeps stored keys valid whatever the function is named.
  */
 export class RunOnce {
   private readonly config = new IdempotencyConfig({
-    eventKeyJmesPath: 'key',
+    // Powertools hashes what this selects into the record's id.
+    eventKeyJmesPath: '[type, key]',
     payloadValidationJmesPath: 'payload',
     throwOnNoIdempotencyKey: true,
     expiresAfterSeconds: RESULT_TTL_SECONDS,

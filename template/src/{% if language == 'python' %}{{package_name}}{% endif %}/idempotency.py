@@ -2,8 +2,10 @@
 
 The key is the envelope's ``idempotencyKey`` when the producer set one, else
 the SQS message id, so a redelivered message and a re-sent request with the
-same key return the stored result instead of running the job again. A key
-reused with a different payload is refused as a permanent failure.
+same key return the stored result instead of running the job again. A record
+belongs to a job type and a key together: two job types may use one key (an
+order id, say) without sharing a result. A key reused for the same job type
+with a different payload is refused as a permanent failure.
 
 Powertools' idempotency imports boto3 and creates a DynamoDB client, which is
 most of a cold start; both happen on the first invocation, not at import.
@@ -12,7 +14,12 @@ Example::
 
     run_once = RunOnce("my-idempotency-table", key_prefix="my_service.jobs")
     run_once.prepare(context)  # once per invocation, before any record
-    run_once(key="order-o-1", payload={"orderId": "o-1"}, execute=lambda: charge("o-1"))
+    run_once(
+        job_type="process_order",
+        key="order-o-1",
+        payload={"orderId": "o-1"},
+        execute=lambda: charge("o-1"),
+    )
 """
 
 from __future__ import annotations
@@ -32,7 +39,7 @@ RESULT_TTL_SECONDS = 24 * 60 * 60
 
 
 class RunOnce:
-    """Call ``execute`` once per ``key``; later calls with that key return the stored result.
+    """Call ``execute`` once per job type and key; later calls return the stored result.
 
     ``payload`` is hashed to detect a reused key; ``execute`` does the work and
     is not hashed. The fixed ``key_prefix`` keeps stored keys valid when Python
@@ -64,7 +71,8 @@ class RunOnce:
         )
 
         config = IdempotencyConfig(
-            event_key_jmespath="key",
+            # Powertools hashes what this selects into the record's id.
+            event_key_jmespath="[type, key]",
             payload_validation_jmespath="payload",
             raise_on_no_idempotency_key=True,
             expires_after_seconds=RESULT_TTL_SECONDS,
@@ -82,7 +90,9 @@ class RunOnce:
         )
         return config, idempotent_run
 
-    def __call__(self, *, key: str, payload: Any, execute: Callable[[], Any]) -> Any:
+    def __call__(
+        self, *, job_type: str, key: str, payload: Any, execute: Callable[[], Any]
+    ) -> Any:
         from aws_lambda_powertools.utilities.idempotency.exceptions import (
             IdempotencyValidationError,
         )
@@ -90,6 +100,7 @@ class RunOnce:
         if self._run is None:
             raise RuntimeError("RunOnce.prepare(context) must be called before the first record")
         try:
-            return self._run(task={"key": key, "payload": payload}, execute=execute)
+            task = {"type": job_type, "key": key, "payload": payload}
+            return self._run(task=task, execute=execute)
         except IdempotencyValidationError:
             raise PermanentError("idempotency key already used for a different payload") from None
