@@ -90,9 +90,7 @@ class RunOnce:
         )
         return config, idempotent_run
 
-    def __call__(
-        self, *, job_type: str, key: str, payload: Any, execute: Callable[[], Any]
-    ) -> Any:
+    def __call__(self, *, job_type: str, key: str, payload: Any, execute: Callable[[], Any]) -> Any:
         from aws_lambda_powertools.utilities.idempotency.exceptions import (
             IdempotencyValidationError,
         )
