@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+import yaml
 from copier import run_copy
 
 if TYPE_CHECKING:
@@ -73,6 +74,24 @@ def shows_figure(text: str, figure: str) -> bool:
     return re.search(rf"(?<!\d){re.escape(figure)}(?!\d)", text) is not None
 
 
+def placeholder_package(project: Path, path: Path) -> Path:
+    """A one-file stand-in for `make package`'s zip, with the manifest the deploy checks.
+
+    The manifest (path with .json for .zip) names the project's runtime and architecture,
+    as `make package` writes it.
+    """
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("placeholder.py", "")
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    manifest = {
+        "runtime": answers["runtime"],
+        "architectures": [answers["lambda_architecture"]],
+        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+    }
+    path.with_suffix(".json").write_text(json.dumps(manifest))
+    return path
+
+
 def synthesize_cdk(project: Path, work: Path) -> Path:
     """Install a rendered CDK project as a user would and synthesize it; the template's path.
 
@@ -83,9 +102,7 @@ def synthesize_cdk(project: Path, work: Path) -> Path:
         ["make", "install"], cwd=project, env=env, capture_output=True, text=True, check=False
     )
     assert installed.returncode == 0, f"make install:\n{installed.stdout}\n{installed.stderr}"
-    package = work / "cdk-lambda.zip"
-    with zipfile.ZipFile(package, "w") as archive:
-        archive.writestr("placeholder.py", "")
+    package = placeholder_package(project, work / "cdk-lambda.zip")
     outdir = work / "cdk.out"
     # What `cdk synth` does: it runs cdk.json's app with these two variables set.
     env |= {"CDK_OUTDIR": str(outdir), "CDK_CONTEXT_JSON": json.dumps({"lambda_zip": str(package)})}
