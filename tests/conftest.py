@@ -74,6 +74,28 @@ def shows_figure(text: str, figure: str) -> bool:
     return re.search(rf"(?<!\d){re.escape(figure)}(?!\d)", text) is not None
 
 
+# The AWS services the rendered Terraform code calls.
+TERRAFORM_SERVICES = (
+    *("cloudwatch", "dynamodb", "iam", "lambda", "logs", "s3"),
+    *("sesv2", "sns", "sqs", "ssm", "sts"),
+)
+
+
+def terraform_on_moto(infra: Path, endpoint: str, override: str) -> dict[str, str]:
+    """Point the AWS provider of ``infra`` at a moto server (an override file named
+    ``override``); the environment to run terraform in, non-interactive, without AWS profiles."""
+    endpoints = "\n".join(f'    {service} = "{endpoint}"' for service in TERRAFORM_SERVICES)
+    (infra / override).write_text(
+        'provider "aws" {\n  region = var.aws_region\n  access_key = "x"\n  secret_key = "x"\n'
+        "  skip_credentials_validation = true\n  skip_metadata_api_check = true\n"
+        f"  s3_use_path_style = true\n  endpoints {{\n{endpoints}\n  }}\n}}\n"
+    )
+    env = {**os.environ, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1"}
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
+        env.pop(name, None)
+    return env
+
+
 def placeholder_package(project: Path, path: Path) -> Path:
     """A one-file stand-in for `make package`'s zip, with the manifest the deploy checks.
 

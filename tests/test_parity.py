@@ -1,15 +1,15 @@
 """Terraform, SAM and CDK build the same thing: same answers, same normalized description.
 
-Each tool's output is reduced by tests/parity.py to the settings that matter (queues and
-DLQ, function, event source mapping, IAM, log retention, job resources, alarms, topic);
-the three descriptions must be equal. A mutation test changes one setting in one tool's
-rendered file and expects the check to name it.
+Each tool's output is reduced by tests/parity.py to one description: the queues, the function
+and the event source mapping as AWS would report them (every attribute, with AWS's documented
+default where a tool sets none), then IAM, log retention, job resources, alarms and topic; the
+three descriptions must be equal. A mutation test changes one setting in one tool's rendered
+file (one of them leaves a setting to AWS's default) and expects the check to name it.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -20,7 +20,14 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import placeholder_package, render, synthesize_cdk, tool
+from conftest import (
+    TERRAFORM_SERVICES,
+    placeholder_package,
+    render,
+    synthesize_cdk,
+    terraform_on_moto,
+    tool,
+)
 from moto.server import ThreadedMotoServer
 from parity import (
     Description,
@@ -78,10 +85,8 @@ MUTATIONS: dict[str, tuple[Callable[[str], str], str]] = {
 }
 # moto makes the AWS provider wait ~25 s per queue and queue policy.
 TERRAFORM_TIMEOUT = 900
-SERVICES = (
-    *("cloudwatch", "dynamodb", "iam", "lambda", "logs", "s3"),
-    *("sesv2", "sns", "sqs", "ssm", "sts"),
-)
+# test_secrets points its provider at moto with these.
+SERVICES = TERRAFORM_SERVICES
 
 
 def run(command: list[str], cwd: Path, env: dict[str, str], timeout: int = 600) -> str:
@@ -109,15 +114,7 @@ def terraform_description(project: Path, endpoint: str, work: Path) -> Descripti
     infra = work / "infra"
     shutil.copytree(project / "infra", infra)
     package = placeholder_package(project, work / "lambda.zip")
-    endpoints = "\n".join(f'    {service} = "{endpoint}"' for service in SERVICES)
-    (infra / "parity_override.tf").write_text(
-        'provider "aws" {\n  region = var.aws_region\n  access_key = "x"\n  secret_key = "x"\n'
-        "  skip_credentials_validation = true\n  skip_metadata_api_check = true\n"
-        f"  s3_use_path_style = true\n  endpoints {{\n{endpoints}\n  }}\n}}\n"
-    )
-    env = {**os.environ, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1"}
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
-        env.pop(name, None)
+    env = terraform_on_moto(infra, endpoint, "parity_override.tf")
     terraform = tool("terraform")
     var = f"-var=lambda_zip_path={package}"
     run([terraform, "init", "-input=false", "-no-color"], infra, env)

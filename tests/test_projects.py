@@ -22,8 +22,8 @@ from typing import Any
 import boto3
 import botocore.exceptions
 import pytest
-from conftest import interpreter_for, render
-from moto.server import ThreadedMotoServer
+import test_parity
+from conftest import interpreter_for, render, terraform_on_moto
 
 PROJECTS = {
     "defaults": {},
@@ -237,33 +237,14 @@ def test_package_builds_the_function_for_the_target_platform(tmp_path: Path, iac
     assert deployed_code(copy, iac) == first
 
 
-PLAN_SERVICES = ("cloudwatch", "dynamodb", "iam", "lambda", "logs", "s3", "sns", "sqs", "ssm")
-
-
 def terraform_plan(project: Path, endpoint: str) -> subprocess.CompletedProcess[str]:
     """`terraform plan` of the project's infra/ (a copy), its AWS provider pointed at moto."""
     infra = project / "plan" / "infra"
     shutil.rmtree(infra.parent, ignore_errors=True)
     shutil.copytree(project / "infra", infra)
-    endpoints = "\n".join(f'    {name} = "{endpoint}"' for name in (*PLAN_SERVICES, "sts"))
-    (infra / "moto_override.tf").write_text(
-        'provider "aws" {\n  region = var.aws_region\n  access_key = "x"\n  secret_key = "x"\n'
-        "  skip_credentials_validation = true\n  skip_metadata_api_check = true\n"
-        f"  endpoints {{\n{endpoints}\n  }}\n}}\n"
-    )
-    env = {**os.environ, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1"}
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
-        env.pop(name, None)
+    env = terraform_on_moto(infra, endpoint, "moto_override.tf")
+    test_parity.run(["terraform", "init", "-input=false", "-no-color"], infra, env)
     zip_path = f"-var=lambda_zip_path={project / 'dist' / 'lambda.zip'}"
-    init = subprocess.run(
-        ["terraform", "init", "-input=false", "-no-color"],
-        cwd=infra,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert init.returncode == 0, init.stdout + init.stderr
     return subprocess.run(
         ["terraform", "plan", "-input=false", "-no-color", "-lock=false", zip_path],
         cwd=infra,
@@ -275,47 +256,48 @@ def terraform_plan(project: Path, endpoint: str) -> subprocess.CompletedProcess[
     )
 
 
+# One moto server for this module's plans, as test_parity has.
+moto_endpoint = test_parity.moto_endpoint
+
+
 @pytest.mark.project
 @pytest.mark.parametrize("runtime", ["python3.13", "nodejs22.x"])
-def test_plan_refuses_a_package_built_for_another_platform(tmp_path: Path, runtime: str) -> None:
+def test_plan_refuses_a_package_built_for_another_platform(
+    tmp_path: Path, moto_endpoint: str, runtime: str
+) -> None:
     """Change the runtime or architecture in a .tfvars file: the plan names the rebuild."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
-        project = render(tmp_path / "svc", runtime=runtime)
-        env = {**os.environ, "UV_PYTHON": interpreter_for("3.13")}
-        make(project, "install", env)
-        make(project, "package", env)
-        assert terraform_plan(project, endpoint).returncode == 0
+    project = render(tmp_path / "svc", runtime=runtime)
+    env = {**os.environ, "UV_PYTHON": interpreter_for("3.13")}
+    make(project, "install", env)
+    make(project, "package", env)
+    planned = terraform_plan(project, moto_endpoint)
+    assert planned.returncode == 0, planned.stderr
 
-        tfvars = project / "infra" / "terraform.tfvars"
-        if runtime.startswith("nodejs"):
-            # The bundle is JavaScript only: either architecture takes it. It is built for
-            # one Node.js version, though.
-            tfvars.write_text('lambda_architecture = "x86_64"\n')
-            assert terraform_plan(project, endpoint).returncode == 0
-            setting, value = "LAMBDA_RUNTIME", "nodejs24.x"
-        else:
-            # The wheels of pydantic_core fit one architecture.
-            setting, value = "LAMBDA_ARCHITECTURE", "x86_64"
-        tfvars.write_text(f'{setting.lower()} = "{value}"\n')
-        refused = terraform_plan(project, endpoint)
-        assert refused.returncode != 0
-        message = " ".join(refused.stderr.split())
-        assert "was built for" in message, refused.stderr
-        assert re.search(rf"`make package [^`]*{setting}={value}", message), refused.stderr
+    tfvars = project / "infra" / "terraform.tfvars"
+    if runtime.startswith("nodejs"):
+        # The bundle is JavaScript only: either architecture takes it. It is built for
+        # one Node.js version, though.
+        tfvars.write_text('lambda_architecture = "x86_64"\n')
+        planned = terraform_plan(project, moto_endpoint)
+        assert planned.returncode == 0, planned.stderr
+        setting, value = "LAMBDA_RUNTIME", "nodejs24.x"
+    else:
+        # The wheels of pydantic_core fit one architecture.
+        setting, value = "LAMBDA_ARCHITECTURE", "x86_64"
+    tfvars.write_text(f'{setting.lower()} = "{value}"\n')
+    refused = terraform_plan(project, moto_endpoint)
+    assert refused.returncode != 0
+    message = " ".join(refused.stderr.split())
+    assert "was built for" in message, refused.stderr
+    assert re.search(rf"`make package [^`]*{setting}={value}", message), refused.stderr
 
-        subprocess.run(["make", "package", f"{setting}={value}"], cwd=project, env=env, check=True)
-        planned = terraform_plan(project, endpoint)
-        if runtime.startswith("nodejs"):
-            # The provider mirror here (5.100) refuses nodejs24.x itself (6.19 accepts it):
-            # the plan still fails, but no longer on the package.
-            assert "was built for" not in " ".join(planned.stderr.split()), planned.stderr
-        else:
-            assert planned.returncode == 0, planned.stderr
-            names = package_contents(project / "dist" / "lambda.zip")
-            assert any(name.startswith("pydantic_core/") and "x86_64" in name for name in names)
-    finally:
-        server.stop()
+    subprocess.run(["make", "package", f"{setting}={value}"], cwd=project, env=env, check=True)
+    planned = terraform_plan(project, moto_endpoint)
+    if runtime.startswith("nodejs"):
+        # The provider mirror here (5.100) refuses nodejs24.x itself (6.19 accepts it):
+        # the plan still fails, but no longer on the package.
+        assert "was built for" not in " ".join(planned.stderr.split()), planned.stderr
+    else:
+        assert planned.returncode == 0, planned.stderr
+        names = package_contents(project / "dist" / "lambda.zip")
+        assert any(name.startswith("pydantic_core/") and "x86_64" in name for name in names)
