@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+import yaml
 from copier import run_copy
 
 if TYPE_CHECKING:
@@ -73,6 +74,46 @@ def shows_figure(text: str, figure: str) -> bool:
     return re.search(rf"(?<!\d){re.escape(figure)}(?!\d)", text) is not None
 
 
+# The AWS services the rendered Terraform code calls.
+TERRAFORM_SERVICES = (
+    *("cloudwatch", "dynamodb", "iam", "lambda", "logs", "s3"),
+    *("sesv2", "sns", "sqs", "ssm", "sts"),
+)
+
+
+def terraform_on_moto(infra: Path, endpoint: str, override: str) -> dict[str, str]:
+    """Point the AWS provider of ``infra`` at a moto server (an override file named
+    ``override``); the environment to run terraform in, non-interactive, without AWS profiles."""
+    endpoints = "\n".join(f'    {service} = "{endpoint}"' for service in TERRAFORM_SERVICES)
+    (infra / override).write_text(
+        'provider "aws" {\n  region = var.aws_region\n  access_key = "x"\n  secret_key = "x"\n'
+        "  skip_credentials_validation = true\n  skip_metadata_api_check = true\n"
+        f"  s3_use_path_style = true\n  endpoints {{\n{endpoints}\n  }}\n}}\n"
+    )
+    env = {**os.environ, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1"}
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
+        env.pop(name, None)
+    return env
+
+
+def placeholder_package(project: Path, path: Path) -> Path:
+    """A one-file stand-in for `make package`'s zip, with the manifest the deploy checks.
+
+    The manifest (path with .json for .zip) names the project's runtime and architecture,
+    as `make package` writes it.
+    """
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("placeholder.py", "")
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    manifest = {
+        "runtime": answers["runtime"],
+        "architectures": [answers["lambda_architecture"]],
+        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+    }
+    path.with_suffix(".json").write_text(json.dumps(manifest))
+    return path
+
+
 def synthesize_cdk(project: Path, work: Path) -> Path:
     """Install a rendered CDK project as a user would and synthesize it; the template's path.
 
@@ -83,9 +124,7 @@ def synthesize_cdk(project: Path, work: Path) -> Path:
         ["make", "install"], cwd=project, env=env, capture_output=True, text=True, check=False
     )
     assert installed.returncode == 0, f"make install:\n{installed.stdout}\n{installed.stderr}"
-    package = work / "cdk-lambda.zip"
-    with zipfile.ZipFile(package, "w") as archive:
-        archive.writestr("placeholder.py", "")
+    package = placeholder_package(project, work / "cdk-lambda.zip")
     outdir = work / "cdk.out"
     # What `cdk synth` does: it runs cdk.json's app with these two variables set.
     env |= {"CDK_OUTDIR": str(outdir), "CDK_CONTEXT_JSON": json.dumps({"lambda_zip": str(package)})}

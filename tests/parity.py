@@ -6,9 +6,12 @@ gives everything else with real names and ARNs). SAM: template.yaml after SAM's 
 transform. CDK: the synthesized template. SAM and CDK are both CloudFormation, so one
 reader serves both, resolving intrinsic functions with the parameters at their defaults.
 
-The description keeps what the issue lists as settings: queues and DLQ, the function,
-the event source mapping, IAM, log retention, job-type resources, alarms and the topic.
-ARNs lose their region and account; URLs become their last path segment.
+The queues, the function and the event source mapping are described as AWS would report
+them (GetQueueAttributes with All, GetFunctionConfiguration, GetEventSourceMapping): every
+setting, with the service's documented default wherever a tool leaves one out, because a
+tool that sets nothing gets AWS's default while another may send its own (the Terraform AWS
+provider sends a 256 KiB MaximumMessageSize). Then IAM, log retention, job-type resources,
+alarms and the topic. ARNs lose their region and account; URLs become their last path segment.
 """
 
 from __future__ import annotations
@@ -60,11 +63,231 @@ def denies_insecure_transport(document: Mapping[str, Any]) -> bool:
     )
 
 
-def fifo_throughput(fifo: Any, scope: str | None, limit: str | None) -> tuple[str, str] | None:
-    """A FIFO queue's deduplication scope and throughput limit, with SQS's defaults filled in."""
-    if str(fifo).lower() != "true":
+# --- Settings as AWS reports them, defaults filled in --------------------------------------
+
+# CreateQueue's default for each attribute a tool leaves out, as GetQueueAttributes reports
+# it. Amazon SQS API Reference, CreateQueue, "Attributes"
+# (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html,
+# the text botocore 1.44's sqs model carries): DelaySeconds 0, MaximumMessageSize 1,048,576
+# bytes (1 MiB; 256 KiB before 2025-08-04, which the Terraform AWS provider still sends when
+# max_message_size is unset), MessageRetentionPeriod 345,600, ReceiveMessageWaitTimeSeconds
+# 0, VisibilityTimeout 30, KmsDataKeyReusePeriodSeconds 300 (reported with a KMS key only).
+QUEUE_DEFAULTS: dict[str, int] = {
+    "DelaySeconds": 0,
+    "MaximumMessageSize": 1_048_576,
+    "MessageRetentionPeriod": 345_600,
+    "ReceiveMessageWaitTimeSeconds": 0,
+    "VisibilityTimeout": 30,
+}
+KMS_DATA_KEY_REUSE_DEFAULT = 300
+# FIFO queues only (same page): content-based deduplication is off unless enabled; without
+# DeduplicationScope=messageGroup and FifoThroughputLimit=perMessageGroupId a FIFO queue has
+# normal throughput, reported as queue and perQueue (Amazon SQS Developer Guide, "High
+# throughput for FIFO queues").
+FIFO_DEFAULTS: dict[str, Any] = {
+    "ContentBasedDeduplication": False,
+    "DeduplicationScope": "queue",
+    "FifoThroughputLimit": "perQueue",
+}
+# Without a KMS key, SQS encrypts new queues with SQS-owned keys (SSE-SQS) since 2022-10
+# (AWS Compute Blog, "Announcing server-side encryption with Amazon SQS-managed encryption
+# keys (SSE-SQS) by default").
+# A queue without a redrive allow policy may be any same-account queue's DLQ: allowAll
+# (AWS::SQS::Queue, RedriveAllowPolicy: "allowAll: (Default)").
+REDRIVE_ALLOW_DEFAULT: tuple[str, tuple[str, ...]] = ("allowAll", ())
+
+# CreateFunction's defaults (AWS Lambda API Reference, CreateFunction; botocore 1.44's lambda
+# model): MemorySize 128 MB, Timeout 3 s, Architectures x86_64, EphemeralStorage 512 MB,
+# logs to /aws/lambda/<function name>; PackageType Zip, TracingConfig Mode PassThrough and
+# LoggingConfig LogFormat Text (AWS::Lambda::Function, PackageType, TracingConfig.Mode and
+# LoggingConfig.LogFormat). No reserved concurrency, layers, KMS key, VPC, DLQ or SnapStart
+# unless set.
+FUNCTION_DEFAULTS: dict[str, Any] = {
+    "MemorySize": 128,
+    "Timeout": 3,
+    "Architectures": ["x86_64"],
+    "EphemeralStorage": 512,
+    "PackageType": "Zip",
+    "TracingConfig": "PassThrough",
+    "LogFormat": "Text",
+    "Description": "",
+}
+# CreateEventSourceMapping's defaults for an SQS source (same reference): BatchSize 10,
+# MaximumBatchingWindowInSeconds 0, Enabled true; no response types, scaling, filters,
+# metrics or provisioned pollers unless set.
+MAPPING_DEFAULTS: dict[str, Any] = {
+    "BatchSize": 10,
+    "MaximumBatchingWindowInSeconds": 0,
+    "Enabled": True,
+}
+
+
+def first(blocks: Any, key: str) -> Any:
+    """`key` of the first of a list of Terraform blocks (or CloudFormation objects), or None."""
+    blocks = as_list(blocks)
+    return blocks[0].get(key) if blocks and isinstance(blocks[0], dict) else None
+
+
+def _given(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings a tool gave: unset values (None, "", [], {}) left out."""
+    return {name: value for name, value in values.items() if value not in (None, "", [], {})}
+
+
+def _bool(value: Any) -> bool:
+    return str(value).lower() == "true"
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _principal(principal: Any) -> Any:
+    """ "*" and {"AWS": "*"} are the same principal (IAM reference, Principal element)."""
+    if principal in ("*", {"AWS": "*"}, {"AWS": ["*"]}):
+        return "*"
+    return json.dumps(principal, sort_keys=True)
+
+
+def policy_statements(document: Any) -> frozenset[tuple[Any, ...]] | None:
+    """A resource policy's statements, order and Sid (a label) aside, values normalized."""
+    if not document:
         return None
-    return (scope or "queue", limit or "perQueue")
+    statements = []
+    for statement in as_list(_json(document).get("Statement")):
+        condition = {
+            operator: {
+                key: tuple(sorted(str(value).lower() for value in as_list(values)))
+                for key, values in tests.items()
+            }
+            for operator, tests in statement.get("Condition", {}).items()
+        }
+        statements.append(
+            (
+                statement.get("Effect"),
+                _principal(statement.get("Principal")),
+                tuple(sorted(as_list(statement.get("Action")))),
+                tuple(
+                    sorted(short_arn(resource) for resource in as_list(statement.get("Resource")))
+                ),
+                json.dumps(condition, sort_keys=True),
+            )
+        )
+    return frozenset(statements)
+
+
+def describe_queue(attributes: Mapping[str, Any]) -> dict[str, Any]:
+    """A queue as GetQueueAttributes(All) reports its settings, from the attributes a tool
+    sets (AWS names; unset ones absent or None), AWS's defaults filled in."""
+    given = _given(attributes)
+    fifo = _bool(given.get("FifoQueue", False))
+    kms_key = given.get("KmsMasterKeyId")
+    redrive = _json(given.get("RedrivePolicy"))
+    allow = _json(given.get("RedriveAllowPolicy"))
+    queue: dict[str, Any] = {
+        name: int(given.get(name, default)) for name, default in QUEUE_DEFAULTS.items()
+    }
+    queue |= {
+        "FifoQueue": fifo,
+        **{
+            name: (given.get(name, default) if fifo else None)
+            for name, default in FIFO_DEFAULTS.items()
+        },
+        "SqsManagedSseEnabled": _bool(given.get("SqsManagedSseEnabled", kms_key is None)),
+        "KmsMasterKeyId": short_arn(kms_key),
+        "KmsDataKeyReusePeriodSeconds": (
+            int(given.get("KmsDataKeyReusePeriodSeconds", KMS_DATA_KEY_REUSE_DEFAULT))
+            if kms_key
+            else None
+        ),
+        "RedrivePolicy": (
+            (short_arn(redrive["deadLetterTargetArn"]), int(redrive["maxReceiveCount"]))
+            if redrive
+            else None
+        ),
+        "RedriveAllowPolicy": (
+            (
+                allow["redrivePermission"],
+                tuple(sorted(short_arn(arn) for arn in allow.get("sourceQueueArns", []))),
+            )
+            if allow
+            else REDRIVE_ALLOW_DEFAULT
+        ),
+        "Policy": policy_statements(given.get("Policy")),
+    }
+    if fifo:
+        queue["ContentBasedDeduplication"] = _bool(queue["ContentBasedDeduplication"])
+    return queue
+
+
+def _vpc(subnets: Any, security_groups: Any) -> tuple[tuple[str, ...], ...] | None:
+    """A function's VPC attachment, or None when it has none."""
+    if not subnets and not security_groups:
+        return None
+    return (tuple(sorted(as_list(subnets))), tuple(sorted(as_list(security_groups))))
+
+
+def describe_function(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """A function as GetFunctionConfiguration (and GetFunctionConcurrency) reports it."""
+    given = _given(settings)
+    function = {
+        "FunctionName": given["FunctionName"],
+        "Runtime": given["Runtime"],
+        "Handler": given["Handler"],
+        "Role": short_arn(given["Role"]),
+        "MemorySize": int(given.get("MemorySize", FUNCTION_DEFAULTS["MemorySize"])),
+        "Timeout": int(given.get("Timeout", FUNCTION_DEFAULTS["Timeout"])),
+        "Architectures": list(given.get("Architectures", FUNCTION_DEFAULTS["Architectures"])),
+        "EphemeralStorage": int(
+            given.get("EphemeralStorage", FUNCTION_DEFAULTS["EphemeralStorage"])
+        ),
+        "PackageType": given.get("PackageType", FUNCTION_DEFAULTS["PackageType"]),
+        "TracingConfig": given.get("TracingConfig", FUNCTION_DEFAULTS["TracingConfig"]),
+        "Description": given.get("Description", FUNCTION_DEFAULTS["Description"]),
+        "Environment": {
+            name: short_arn(value) for name, value in given.get("Environment", {}).items()
+        },
+        "LogFormat": given.get("LogFormat", FUNCTION_DEFAULTS["LogFormat"]),
+        "LogGroup": given.get("LogGroup", f"/aws/lambda/{given['FunctionName']}"),
+        # Lambda applies log levels to JSON logs only.
+        "ApplicationLogLevel": given.get("ApplicationLogLevel"),
+        "SystemLogLevel": given.get("SystemLogLevel"),
+        "ReservedConcurrentExecutions": given.get("ReservedConcurrentExecutions"),
+        "DeadLetterConfig": short_arn(given.get("DeadLetterConfig")),
+        "KMSKeyArn": short_arn(given.get("KMSKeyArn")),
+        "Layers": sorted(short_arn(layer) for layer in given.get("Layers", [])),
+        "VpcConfig": given.get("VpcConfig"),
+        "SnapStart": given.get("SnapStart", "None"),
+    }
+    if function["ReservedConcurrentExecutions"] is not None:
+        function["ReservedConcurrentExecutions"] = int(function["ReservedConcurrentExecutions"])
+    return function
+
+
+def describe_mapping(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """An SQS event source mapping as GetEventSourceMapping reports it."""
+    given = _given(settings)
+    return {
+        "EventSourceArn": given["EventSourceArn"],
+        "BatchSize": int(given.get("BatchSize", MAPPING_DEFAULTS["BatchSize"])),
+        "MaximumBatchingWindowInSeconds": int(
+            given.get(
+                "MaximumBatchingWindowInSeconds",
+                MAPPING_DEFAULTS["MaximumBatchingWindowInSeconds"],
+            )
+        ),
+        "Enabled": _bool(given.get("Enabled", MAPPING_DEFAULTS["Enabled"])),
+        "FunctionResponseTypes": sorted(given.get("FunctionResponseTypes", [])),
+        "MaximumConcurrency": (
+            int(given["MaximumConcurrency"]) if "MaximumConcurrency" in given else None
+        ),
+        "FilterCriteria": (
+            sorted(json.dumps(_json(item), sort_keys=True) for item in given["Filters"])
+            if "Filters" in given
+            else None
+        ),
+        "MetricsConfig": sorted(given.get("Metrics", [])) or None,
+        "ProvisionedPollerConfig": given.get("ProvisionedPollerConfig"),
+    }
 
 
 def _alarm(
@@ -123,51 +346,70 @@ def describe_terraform(plan: Mapping[str, Any], state: Mapping[str, Any]) -> Des
         values = resource["values"]
         kind = resource["type"]
         if kind == "aws_sqs_queue":
-            redrive = json.loads(values["redrive_policy"]) if values["redrive_policy"] else None
-            queue = {
-                "fifo": bool(values["fifo_queue"]),
-                "content_based_deduplication": bool(values["content_based_deduplication"]),
-                "high_throughput": fifo_throughput(
-                    values["fifo_queue"],
-                    values.get("deduplication_scope"),
-                    values.get("fifo_throughput_limit"),
-                ),
-                "visibility_timeout": int(values["visibility_timeout_seconds"]),
-                "retention": int(values["message_retention_seconds"]),
-                "receive_wait": int(values["receive_wait_time_seconds"]),
-                "sse": bool(values["sqs_managed_sse_enabled"]),
-                "dead_letter": (
-                    (short_arn(redrive["deadLetterTargetArn"]), int(redrive["maxReceiveCount"]))
-                    if redrive
-                    else None
-                ),
-                "redrive_allow": None,
-                "tls_only": False,
-            }
+            queue = describe_queue(
+                {
+                    "DelaySeconds": values.get("delay_seconds"),
+                    "MaximumMessageSize": values.get("max_message_size"),
+                    "MessageRetentionPeriod": values.get("message_retention_seconds"),
+                    "ReceiveMessageWaitTimeSeconds": values.get("receive_wait_time_seconds"),
+                    "VisibilityTimeout": values.get("visibility_timeout_seconds"),
+                    "RedrivePolicy": values.get("redrive_policy"),
+                    "RedriveAllowPolicy": values.get("redrive_allow_policy"),
+                    "FifoQueue": values.get("fifo_queue"),
+                    "ContentBasedDeduplication": values.get("content_based_deduplication"),
+                    "DeduplicationScope": values.get("deduplication_scope"),
+                    "FifoThroughputLimit": values.get("fifo_throughput_limit"),
+                    "SqsManagedSseEnabled": values.get("sqs_managed_sse_enabled"),
+                    "KmsMasterKeyId": values.get("kms_master_key_id"),
+                    "KmsDataKeyReusePeriodSeconds": values.get("kms_data_key_reuse_period_seconds"),
+                    "Policy": values.get("policy"),
+                }
+            )
             described["queues"][values["name"]] = queue
             queues_by_arn[values["arn"]] = queue
             queues_by_arn[values["url"]] = queue
         elif kind == "aws_sqs_queue_policy":
-            queues_by_arn[values["queue_url"]]["tls_only"] = denies_insecure_transport(
-                json.loads(values["policy"])
-            )
+            queues_by_arn[values["queue_url"]]["Policy"] = policy_statements(values["policy"])
         elif kind == "aws_lambda_function":
-            described["function"] = {
-                "name": values["function_name"],
-                "runtime": values["runtime"],
-                "architectures": values["architectures"],
-                "memory": int(values["memory_size"]),
-                "timeout": int(values["timeout"]),
-                "handler": values["handler"],
-                "environment": {
-                    name: short_arn(value)
-                    for block in values["environment"]
-                    for name, value in block["variables"].items()
-                },
-                # moto does not keep the logging configuration: it comes from the plan.
-                "log_group": planned[resource["address"]]["logging_config"][0]["log_group"],
-                "log_format": planned[resource["address"]]["logging_config"][0]["log_format"],
-            }
+            # moto does not keep the logging configuration: it comes from the plan.
+            logging = as_list(planned[resource["address"]]["logging_config"])[0]
+            reserved = values.get("reserved_concurrent_executions")
+            vpc = as_list(values.get("vpc_config"))
+            described["function"] = describe_function(
+                {
+                    "FunctionName": values["function_name"],
+                    "Runtime": values["runtime"],
+                    "Handler": values["handler"],
+                    "Role": values["role"],
+                    "MemorySize": values.get("memory_size"),
+                    "Timeout": values.get("timeout"),
+                    "Architectures": values.get("architectures"),
+                    "EphemeralStorage": first(values.get("ephemeral_storage"), "size"),
+                    "PackageType": values.get("package_type"),
+                    "TracingConfig": first(values.get("tracing_config"), "mode"),
+                    "Description": values.get("description"),
+                    "Environment": {
+                        name: value
+                        for block in values["environment"]
+                        for name, value in block["variables"].items()
+                    },
+                    "LogFormat": logging.get("log_format"),
+                    "LogGroup": logging.get("log_group"),
+                    "ApplicationLogLevel": logging.get("application_log_level"),
+                    "SystemLogLevel": logging.get("system_log_level"),
+                    # -1, the provider's default, is "no reserved concurrency".
+                    "ReservedConcurrentExecutions": None if reserved in (None, -1) else reserved,
+                    "DeadLetterConfig": first(values.get("dead_letter_config"), "target_arn"),
+                    "KMSKeyArn": values.get("kms_key_arn"),
+                    "Layers": values.get("layers"),
+                    "VpcConfig": (
+                        _vpc(vpc[0].get("subnet_ids"), vpc[0].get("security_group_ids"))
+                        if vpc
+                        else None
+                    ),
+                    "SnapStart": first(values.get("snap_start"), "apply_on"),
+                }
+            )
         elif kind == "aws_iam_role_policy":
             described["iam"] |= policy_grants(json.loads(values["policy"]))
         elif kind == "aws_cloudwatch_log_group":
@@ -270,18 +512,39 @@ def _terraform_planned_only(described: Description, plan: Mapping[str, Any]) -> 
         after = change["change"]["after"]
         if change["type"] == "aws_lambda_event_source_mapping":
             [source] = referenced_queues(change["address"], "event_source_arn")
-            scaling = after.get("scaling_config") or []
-            described["mapping"] = {
-                "source": source,
-                "batch_size": int(after["batch_size"]),
-                "window": after.get("maximum_batching_window_in_seconds"),
-                "response_types": sorted(after["function_response_types"]),
-                "max_concurrency": scaling[0]["maximum_concurrency"] if scaling else None,
-            }
+            poller = as_list(after.get("provisioned_poller_config"))
+            described["mapping"] = describe_mapping(
+                {
+                    "EventSourceArn": source,
+                    "BatchSize": after.get("batch_size"),
+                    "MaximumBatchingWindowInSeconds": after.get(
+                        "maximum_batching_window_in_seconds"
+                    ),
+                    "Enabled": after.get("enabled"),
+                    "FunctionResponseTypes": after.get("function_response_types"),
+                    "MaximumConcurrency": first(after.get("scaling_config"), "maximum_concurrency"),
+                    "Filters": [
+                        item["pattern"]
+                        for criteria in as_list(after.get("filter_criteria"))
+                        for item in as_list(criteria.get("filter"))
+                    ],
+                    "Metrics": first(after.get("metrics_config"), "metrics"),
+                    "ProvisionedPollerConfig": (
+                        (poller[0].get("minimum_pollers"), poller[0].get("maximum_pollers"))
+                        if poller
+                        else None
+                    ),
+                }
+            )
         elif change["type"] == "aws_sqs_queue_redrive_allow_policy":
+            # Its document holds the main queue's ARN, unknown until apply: the permission is
+            # the template's, the source queues are those it references.
             [dlq] = referenced_queues(change["address"], "queue_url")
             sources = referenced_queues(change["address"], "redrive_allow_policy")
-            described["queues"][dlq]["redrive_allow"] = ("byQueue", tuple(sources))
+            described["queues"][dlq]["RedriveAllowPolicy"] = (
+                "byQueue",
+                tuple(f"sqs:{name}" for name in sources),
+            )
 
 
 # --- CloudFormation (SAM after its transform, CDK after synth) ---------------------------
@@ -305,6 +568,18 @@ ARN_FORMAT = {
     "AWS::IAM::Role": "arn:aws:iam::{account}:role/{name}",
 }
 NO_VALUE = object()
+# AWS::SQS::Queue properties with the names and values GetQueueAttributes reports.
+QUEUE_ATTRIBUTES = (
+    *QUEUE_DEFAULTS,
+    *FIFO_DEFAULTS,
+    *("FifoQueue", "SqsManagedSseEnabled", "KmsMasterKeyId", "KmsDataKeyReusePeriodSeconds"),
+    *("RedrivePolicy", "RedriveAllowPolicy"),
+)
+# AWS::Lambda::Function properties named as GetFunctionConfiguration names them.
+FUNCTION_PROPERTIES = (
+    *("FunctionName", "Runtime", "Handler", "Role", "MemorySize", "Timeout", "Architectures"),
+    *("PackageType", "Description", "ReservedConcurrentExecutions", "Layers"),
+)
 
 
 class CloudFormation:
@@ -439,74 +714,54 @@ def describe_cloudformation(template: Mapping[str, Any], region: str) -> Descrip
     for logical_id, kind, props in live:
         if kind != "AWS::SQS::Queue":
             continue
-        redrive = props.get("RedrivePolicy")
-        allow = props.get("RedriveAllowPolicy")
-        queue = {
-            "fifo": bool(props.get("FifoQueue", False)),
-            "content_based_deduplication": bool(props.get("ContentBasedDeduplication", False)),
-            "high_throughput": fifo_throughput(
-                props.get("FifoQueue", False),
-                props.get("DeduplicationScope"),
-                props.get("FifoThroughputLimit"),
-            ),
-            "visibility_timeout": int(props.get("VisibilityTimeout", 30)),
-            "retention": int(props.get("MessageRetentionPeriod", 345600)),
-            "receive_wait": int(props.get("ReceiveMessageWaitTimeSeconds", 0)),
-            "sse": bool(props.get("SqsManagedSseEnabled", False)),
-            "dead_letter": (
-                (short_arn(redrive["deadLetterTargetArn"]), int(redrive["maxReceiveCount"]))
-                if redrive
-                else None
-            ),
-            "redrive_allow": (
-                (
-                    allow["redrivePermission"],
-                    tuple(
-                        sorted(short_arn(arn).split(":", 1)[1] for arn in allow["sourceQueueArns"])
-                    ),
-                )
-                if allow
-                else None
-            ),
-            "tls_only": False,
-        }
+        queue = describe_queue({name: props.get(name) for name in QUEUE_ATTRIBUTES})
         described["queues"][cfn.name_of(logical_id)] = queue
         queues_by_url[str(cfn.ref(logical_id))] = queue
     for logical_id, kind, props in live:
         if kind == "AWS::SQS::QueuePolicy":
             for url in props["Queues"]:
-                queues_by_url[url]["tls_only"] = denies_insecure_transport(props["PolicyDocument"])
+                queues_by_url[url]["Policy"] = policy_statements(props["PolicyDocument"])
         elif kind == "AWS::Lambda::Function":
-            logging_config = props.get("LoggingConfig", {})
-            described["function"] = {
-                "name": props["FunctionName"],
-                "runtime": props["Runtime"],
-                "architectures": props.get("Architectures", ["x86_64"]),
-                "memory": int(props.get("MemorySize", 128)),
-                "timeout": int(props.get("Timeout", 3)),
-                "handler": props["Handler"],
-                "environment": {
-                    name: short_arn(value)
-                    for name, value in props.get("Environment", {}).get("Variables", {}).items()
-                },
-                "log_group": logging_config.get("LogGroup"),
-                "log_format": logging_config.get("LogFormat", "Text"),
-            }
+            logging = props.get("LoggingConfig", {})
+            vpc = props.get("VpcConfig", {})
+            described["function"] = describe_function(
+                {
+                    **{name: props.get(name) for name in FUNCTION_PROPERTIES},
+                    "EphemeralStorage": props.get("EphemeralStorage", {}).get("Size"),
+                    "TracingConfig": props.get("TracingConfig", {}).get("Mode"),
+                    "Environment": props.get("Environment", {}).get("Variables"),
+                    "LogFormat": logging.get("LogFormat"),
+                    "LogGroup": logging.get("LogGroup"),
+                    "ApplicationLogLevel": logging.get("ApplicationLogLevel"),
+                    "SystemLogLevel": logging.get("SystemLogLevel"),
+                    "DeadLetterConfig": props.get("DeadLetterConfig", {}).get("TargetArn"),
+                    "KMSKeyArn": props.get("KmsKeyArn"),
+                    "VpcConfig": _vpc(vpc.get("SubnetIds"), vpc.get("SecurityGroupIds")),
+                    "SnapStart": props.get("SnapStart", {}).get("ApplyOn"),
+                }
+            )
         elif kind == "AWS::Lambda::EventSourceMapping":
-            scaling = props.get("ScalingConfig", {})
-            described["mapping"] = {
-                "source": short_arn(props["EventSourceArn"]).split(":", 1)[1],
-                "batch_size": int(props.get("BatchSize", 10)),
-                "window": (
-                    int(props["MaximumBatchingWindowInSeconds"])
-                    if "MaximumBatchingWindowInSeconds" in props
-                    else None
-                ),
-                "response_types": sorted(props.get("FunctionResponseTypes", [])),
-                "max_concurrency": (
-                    int(scaling["MaximumConcurrency"]) if "MaximumConcurrency" in scaling else None
-                ),
-            }
+            poller = props.get("ProvisionedPollerConfig")
+            described["mapping"] = describe_mapping(
+                {
+                    "EventSourceArn": short_arn(props["EventSourceArn"]).split(":", 1)[1],
+                    "BatchSize": props.get("BatchSize"),
+                    "MaximumBatchingWindowInSeconds": props.get("MaximumBatchingWindowInSeconds"),
+                    "Enabled": props.get("Enabled"),
+                    "FunctionResponseTypes": props.get("FunctionResponseTypes"),
+                    "MaximumConcurrency": props.get("ScalingConfig", {}).get("MaximumConcurrency"),
+                    "Filters": [
+                        item["Pattern"]
+                        for item in props.get("FilterCriteria", {}).get("Filters", [])
+                    ],
+                    "Metrics": props.get("MetricsConfig", {}).get("Metrics"),
+                    "ProvisionedPollerConfig": (
+                        (poller.get("MinimumPollers"), poller.get("MaximumPollers"))
+                        if poller
+                        else None
+                    ),
+                }
+            )
         elif kind == "AWS::IAM::Role":
             for policy in props.get("Policies", []):
                 described["iam"] |= policy_grants(policy["PolicyDocument"])

@@ -1,29 +1,42 @@
 """Terraform, SAM and CDK build the same thing: same answers, same normalized description.
 
-Each tool's output is reduced by tests/parity.py to the settings that matter (queues and
-DLQ, function, event source mapping, IAM, log retention, job resources, alarms, topic);
-the three descriptions must be equal. A mutation test changes one setting in one tool's
-rendered file and expects the check to name it.
+Each tool's output is reduced by tests/parity.py to one description: the queues, the function
+and the event source mapping as AWS would report them (every attribute, with AWS's documented
+default where a tool sets none), then IAM, log retention, job resources, alarms and topic; the
+three descriptions must be equal. A mutation test changes one setting in one tool's rendered
+file (one of them leaves a setting to AWS's default) and expects the check to name it.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
 import urllib.request
-import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from conftest import render, synthesize_cdk, tool
+from conftest import (
+    TERRAFORM_SERVICES,
+    placeholder_package,
+    render,
+    synthesize_cdk,
+    terraform_on_moto,
+    tool,
+)
 from moto.server import ThreadedMotoServer
-from parity import Description, describe_cloudformation, describe_terraform
+from parity import (
+    Description,
+    describe_cloudformation,
+    describe_function,
+    describe_mapping,
+    describe_queue,
+    describe_terraform,
+)
 from samtranslator.parser.parser import Parser
 from samtranslator.translator.translator import Translator
 from samtranslator.yaml_helper import yaml_parse
@@ -59,13 +72,21 @@ MUTATIONS: dict[str, tuple[Callable[[str], str], str]] = {
         lambda text: text.replace("[ReportBatchItemFailures]", "[]", 1),
         "mapping.",
     ),
+    # A setting left out gets AWS's default (0 s here), not the other tools' value.
+    "leave the DLQ's long polling to AWS's default": (
+        lambda text: re.sub(
+            r"(  DeadLetterQueue:\n(?:    .*\n|\n)*?)      ReceiveMessageWaitTimeSeconds: 20\n",
+            r"\g<1>",
+            text,
+            count=1,
+        ),
+        "queues.",
+    ),
 }
 # moto makes the AWS provider wait ~25 s per queue and queue policy.
 TERRAFORM_TIMEOUT = 900
-SERVICES = (
-    *("cloudwatch", "dynamodb", "iam", "lambda", "logs", "s3"),
-    *("sesv2", "sns", "sqs", "ssm", "sts"),
-)
+# test_secrets points its provider at moto with these.
+SERVICES = TERRAFORM_SERVICES
 
 
 def run(command: list[str], cwd: Path, env: dict[str, str], timeout: int = 600) -> str:
@@ -92,18 +113,8 @@ def terraform_description(project: Path, endpoint: str, work: Path) -> Descripti
         pass
     infra = work / "infra"
     shutil.copytree(project / "infra", infra)
-    package = work / "lambda.zip"
-    with zipfile.ZipFile(package, "w") as archive:
-        archive.writestr("placeholder.py", "")
-    endpoints = "\n".join(f'    {service} = "{endpoint}"' for service in SERVICES)
-    (infra / "parity_override.tf").write_text(
-        'provider "aws" {\n  region = var.aws_region\n  access_key = "x"\n  secret_key = "x"\n'
-        "  skip_credentials_validation = true\n  skip_metadata_api_check = true\n"
-        f"  s3_use_path_style = true\n  endpoints {{\n{endpoints}\n  }}\n}}\n"
-    )
-    env = {**os.environ, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1"}
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
-        env.pop(name, None)
+    package = placeholder_package(project, work / "lambda.zip")
+    env = terraform_on_moto(infra, endpoint, "parity_override.tf")
     terraform = tool("terraform")
     var = f"-var=lambda_zip_path={package}"
     run([terraform, "init", "-input=false", "-no-color"], infra, env)
@@ -142,21 +153,56 @@ def cdk_description(project: Path, work: Path) -> Description:
     return describe_cloudformation(json.loads(template.read_text()), REGION)
 
 
-def differences(left: Description, right: Description) -> list[str]:
-    """Readable differences, one line per setting."""
+def differences(left: Description, right: Description, path: str = "") -> list[str]:
+    """Readable differences, one line per setting (queues.<name>.<attribute>: a != b)."""
     found = []
     for key in sorted(set(left) | set(right)):
         a, b = left.get(key), right.get(key)
         if isinstance(a, dict) and isinstance(b, dict):
-            for name in sorted(set(a) | set(b)):
-                if a.get(name) != b.get(name):
-                    found.append(f"{key}.{name}: {a.get(name)!r} != {b.get(name)!r}")
+            found += differences(a, b, f"{path}{key}.")
         elif isinstance(a, set) and isinstance(b, set):
-            found += [f"{key}: only in the first: {item!r}" for item in sorted(a - b, key=repr)]
-            found += [f"{key}: only in the second: {item!r}" for item in sorted(b - a, key=repr)]
+            found += [f"{path}{key}: only in the first: {x!r}" for x in sorted(a - b, key=repr)]
+            found += [f"{path}{key}: only in the second: {x!r}" for x in sorted(b - a, key=repr)]
         elif a != b:
-            found.append(f"{key}: {a!r} != {b!r}")
+            found.append(f"{path}{key}: {a!r} != {b!r}")
     return found
+
+
+def test_a_setting_a_tool_leaves_out_is_described_with_the_default_aws_applies() -> None:
+    """The 256 KiB that went unseen: SAM and CDK set no MaximumMessageSize, so AWS applies
+    its own default (1 MiB), while the Terraform AWS provider (5.x and 6.x) sends 262144
+    when max_message_size is unset. Described as AWS holds them, the two differ."""
+    cloudformation = {"QueueName": "q", "VisibilityTimeout": 300}
+    by_cloudformation = describe_queue(cloudformation)
+    by_terraform = describe_queue(
+        {"VisibilityTimeout": 300, "MaximumMessageSize": 262_144, "DelaySeconds": 0}
+    )
+
+    assert by_cloudformation["MaximumMessageSize"] == 1_048_576
+    assert by_cloudformation == describe_queue({**cloudformation, "MaximumMessageSize": 1_048_576})
+    assert differences({"queues": {"q": by_terraform}}, {"queues": {"q": by_cloudformation}}) == [
+        "queues.q.MaximumMessageSize: 262144 != 1048576"
+    ]
+    # Every attribute GetQueueAttributes(All) reports for settings is described.
+    assert set(by_cloudformation) == {
+        *("DelaySeconds", "MaximumMessageSize", "MessageRetentionPeriod"),
+        *("ReceiveMessageWaitTimeSeconds", "VisibilityTimeout", "RedrivePolicy"),
+        *("RedriveAllowPolicy", "FifoQueue", "ContentBasedDeduplication", "DeduplicationScope"),
+        *("FifoThroughputLimit", "SqsManagedSseEnabled", "KmsMasterKeyId"),
+        *("KmsDataKeyReusePeriodSeconds", "Policy"),
+    }
+    # Defaults of the function and the mapping, likewise.
+    function = describe_function({"FunctionName": "f", "Runtime": "r", "Handler": "h", "Role": "x"})
+    assert (function["MemorySize"], function["Timeout"], function["Architectures"]) == (
+        128,
+        3,
+        ["x86_64"],
+    )
+    assert (function["EphemeralStorage"], function["TracingConfig"]) == (512, "PassThrough")
+    assert (function["LogFormat"], function["LogGroup"]) == ("Text", "/aws/lambda/f")
+    mapping = describe_mapping({"EventSourceArn": "q"})
+    assert (mapping["BatchSize"], mapping["MaximumBatchingWindowInSeconds"]) == (10, 0)
+    assert mapping["Enabled"] is True
 
 
 @pytest.mark.project
@@ -171,10 +217,11 @@ def test_terraform_sam_and_cdk_describe_the_same_stack(
     cdk = cdk_description(render(tmp_path / "cdk", iac="cdk", **answers), tmp_path)
 
     assert terraform["queues"], "nothing described: the parity reader found no queue"
-    assert differences(terraform, sam) == [], "Terraform (first) and SAM (second) differ"
-    assert differences(terraform, cdk) == [], "Terraform (first) and CDK (second) differ"
+    sam_differences = differences(terraform, sam)
 
     # The check must catch a setting changed in one tool alone: edit the SAM file, re-check.
+    # Only differences the edit adds count, so that this part holds even while the tools
+    # differ elsewhere (reported below).
     template = tmp_path / "sam" / "template.yaml"
     original = template.read_text()
     for name, (mutate, setting) in MUTATIONS.items():
@@ -182,5 +229,9 @@ def test_terraform_sam_and_cdk_describe_the_same_stack(
         assert mutated != original, f"{name}: its target is not in template.yaml any more"
         template.write_text(mutated)
         found = differences(terraform, sam_description(tmp_path / "sam"))
-        assert any(line.startswith(setting) for line in found), (name, found)
+        added = [line for line in found if line not in sam_differences]
+        assert any(line.startswith(setting) for line in added), (name, found)
     template.write_text(original)
+
+    assert sam_differences == [], "Terraform (first) and SAM (second) differ"
+    assert differences(terraform, cdk) == [], "Terraform (first) and CDK (second) differ"

@@ -7,7 +7,11 @@ settings. uv's cache is shared, so installs after the first are quick.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import re
+import shutil
 import socket
 import subprocess
 import time
@@ -18,7 +22,8 @@ from typing import Any
 import boto3
 import botocore.exceptions
 import pytest
-from conftest import interpreter_for, render
+import test_parity
+from conftest import interpreter_for, render, terraform_on_moto
 
 PROJECTS = {
     "defaults": {},
@@ -128,11 +133,12 @@ def check_tests_use_a_running_moto_server(project: Path, env: dict[str, str]) ->
 
 
 # Where `make package` leaves the function's code, per tool: Terraform and CDK a zip,
-# `sam build` a directory.
+# `sam build` a directory (sam deploy zips it and names the S3 object after its checksum).
 PACKAGES = {
     "terraform": "dist/lambda.zip",
     "sam": ".aws-sam/build/ConsumerFunction",
     "cdk": "dist/lambda.zip",
+    "node": "dist/lambda.zip",
 }
 
 
@@ -143,26 +149,155 @@ def package_contents(path: Path) -> list[str]:
         return archive.namelist()
 
 
+def deployed_code(project: Path, iac: str) -> str:
+    """What decides whether a deploy replaces the function's code, as each tool computes it.
+
+    Terraform's source_code_hash and CDK's asset hash are hashes of the zip (CDK's also names
+    the S3 object the template points at, checked too); sam deploy names the S3 object after
+    SAM's own checksum of the build directory (samcli.lib.utils.hash.dir_checksum), so the
+    template CloudFormation compares changes only when that does.
+    """
+    package = project / PACKAGES[iac]
+    if iac == "sam":
+        [pin] = re.findall(r"aws-sam-cli==[0-9.]+", (project / "Makefile").read_text())
+        script = "import sys; from samcli.lib.utils.hash import dir_checksum; "
+        script += "print(dir_checksum(sys.argv[1]))"
+        result = subprocess.run(
+            ["uv", "tool", "run", "--from", pin, "python", "-c", script, str(package)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return result.stdout.strip()
+    digest = hashlib.sha256(package.read_bytes()).hexdigest()
+    if iac == "cdk":
+        template = json.loads(next((project / "cdk.out").glob("*.template.json")).read_text())
+        [code] = [
+            resource["Properties"]["Code"]
+            for resource in template["Resources"].values()
+            if resource["Type"] == "AWS::Lambda::Function"
+        ]
+        return f"{digest} {code['S3Key']}"
+    return digest
+
+
 @pytest.mark.project
 @pytest.mark.parametrize("iac", PACKAGES)
 def test_package_builds_the_function_for_the_target_platform(tmp_path: Path, iac: str) -> None:
-    """`make package` drives the chosen tool and ships wheels for Lambda, not for this machine."""
-    project = render(tmp_path / "svc", iac=iac)
+    """`make package` drives the chosen tool, ships wheels for Lambda, not for this machine,
+    and builds the same bytes from the same source, wherever and whenever it runs."""
+    answers = {"runtime": "nodejs22.x"} if iac == "node" else {"iac": iac}
+    project = render(tmp_path / "svc", **answers)
     env = {**os.environ, "UV_PYTHON": interpreter_for("3.13")}
     make(project, "install", env)
     make(project, "package", env)
     names = package_contents(project / PACKAGES[iac])
 
-    assert "my_queue_service/handler.py" in names
-    assert any(name.startswith("aws_lambda_powertools/") for name in names)
-    # arm64 is the default architecture: the compiled dependency must be built for it.
-    assert any(
-        name.startswith("pydantic_core/") and "aarch64" in name and name.endswith(".so")
-        for name in names
-    )
-    # The runtime provides boto3; test tools never ship.
-    assert not any(name.startswith(("boto3/", "moto/", "pytest/")) for name in names)
-    assert not any("__pycache__" in name for name in names)
+    if iac == "node":
+        assert sorted(names) == ["handler.mjs", "handler.mjs.map"]
+    else:
+        assert "my_queue_service/handler.py" in names
+        assert any(name.startswith("aws_lambda_powertools/") for name in names)
+        # arm64 is the default architecture: the compiled dependency must be built for it.
+        assert any(
+            name.startswith("pydantic_core/") and "aarch64" in name and name.endswith(".so")
+            for name in names
+        )
+        # The runtime provides boto3; test tools never ship, nor bytecode or console scripts
+        # (their first line names this machine's interpreter).
+        assert not any(name.startswith(("boto3/", "moto/", "pytest/", "bin/")) for name in names)
+        assert not any("__pycache__" in name or name.endswith(".pyc") for name in names)
     if iac == "cdk":
         # make package also synthesizes the stack that deploy uploads.
         assert (project / "cdk.out" / "my-queue-service.template.json").exists()
+    if iac != "sam":
+        manifest = json.loads((project / "dist" / "lambda.json").read_text())
+        assert manifest == {
+            "runtime": "nodejs22.x" if iac == "node" else "python3.13",
+            "architectures": ["arm64", "x86_64"] if iac == "node" else ["arm64"],
+            "sha256": hashlib.sha256((project / "dist" / "lambda.zip").read_bytes()).hexdigest(),
+        }
+        with zipfile.ZipFile(project / "dist" / "lambda.zip") as archive:
+            entries = archive.infolist()
+        assert [entry.filename for entry in entries] == sorted(names)
+        assert {(entry.date_time, entry.external_attr >> 16) for entry in entries} == {
+            ((1980, 1, 1, 0, 0, 0), 0o100644)
+        }
+
+    # The same source in another directory, its files touched a minute later: same code.
+    first = deployed_code(project, iac)
+    copy = tmp_path / "elsewhere" / "svc"
+    built = ("dist", "build", ".aws-sam", "cdk.out", ".venv", "node_modules")
+    shutil.copytree(project, copy, ignore=shutil.ignore_patterns(*built))
+    later = time.time() + 60
+    for path in copy.rglob("*"):
+        os.utime(path, (later, later))
+    make(copy, "install", env)
+    make(copy, "package", env)
+    assert deployed_code(copy, iac) == first
+
+
+def terraform_plan(project: Path, endpoint: str) -> subprocess.CompletedProcess[str]:
+    """`terraform plan` of the project's infra/ (a copy), its AWS provider pointed at moto."""
+    infra = project / "plan" / "infra"
+    shutil.rmtree(infra.parent, ignore_errors=True)
+    shutil.copytree(project / "infra", infra)
+    env = terraform_on_moto(infra, endpoint, "moto_override.tf")
+    test_parity.run(["terraform", "init", "-input=false", "-no-color"], infra, env)
+    zip_path = f"-var=lambda_zip_path={project / 'dist' / 'lambda.zip'}"
+    return subprocess.run(
+        ["terraform", "plan", "-input=false", "-no-color", "-lock=false", zip_path],
+        cwd=infra,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+
+
+# One moto server for this module's plans, as test_parity has.
+moto_endpoint = test_parity.moto_endpoint
+
+
+@pytest.mark.project
+@pytest.mark.parametrize("runtime", ["python3.13", "nodejs22.x"])
+def test_plan_refuses_a_package_built_for_another_platform(
+    tmp_path: Path, moto_endpoint: str, runtime: str
+) -> None:
+    """Change the runtime or architecture in a .tfvars file: the plan names the rebuild."""
+    project = render(tmp_path / "svc", runtime=runtime)
+    env = {**os.environ, "UV_PYTHON": interpreter_for("3.13")}
+    make(project, "install", env)
+    make(project, "package", env)
+    planned = terraform_plan(project, moto_endpoint)
+    assert planned.returncode == 0, planned.stderr
+
+    tfvars = project / "infra" / "terraform.tfvars"
+    if runtime.startswith("nodejs"):
+        # The bundle is JavaScript only: either architecture takes it. It is built for
+        # one Node.js version, though.
+        tfvars.write_text('lambda_architecture = "x86_64"\n')
+        planned = terraform_plan(project, moto_endpoint)
+        assert planned.returncode == 0, planned.stderr
+        setting, value = "LAMBDA_RUNTIME", "nodejs24.x"
+    else:
+        # The wheels of pydantic_core fit one architecture.
+        setting, value = "LAMBDA_ARCHITECTURE", "x86_64"
+    tfvars.write_text(f'{setting.lower()} = "{value}"\n')
+    refused = terraform_plan(project, moto_endpoint)
+    assert refused.returncode != 0
+    message = " ".join(refused.stderr.split())
+    assert "was built for" in message, refused.stderr
+    assert re.search(rf"`make package [^`]*{setting}={value}", message), refused.stderr
+
+    subprocess.run(["make", "package", f"{setting}={value}"], cwd=project, env=env, check=True)
+    planned = terraform_plan(project, moto_endpoint)
+    if runtime.startswith("nodejs"):
+        # The provider mirror here (5.100) refuses nodejs24.x itself (6.19 accepts it):
+        # the plan still fails, but no longer on the package.
+        assert "was built for" not in " ".join(planned.stderr.split()), planned.stderr
+    else:
+        assert planned.returncode == 0, planned.stderr
+        names = package_contents(project / "dist" / "lambda.zip")
+        assert any(name.startswith("pydantic_core/") and "x86_64" in name for name in names)
