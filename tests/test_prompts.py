@@ -170,6 +170,25 @@ REFUSED: list[tuple[dict[str, Any], str, str, tuple[str, ...]]] = [
     ({"max_receive_count": 1001}, "max_receive_count", "1-1000 attempts; got 1001", ()),
     ({"message_retention": 59}, "message_retention", "60-1209600 s", ("14 days); got 59",)),
     ({"message_retention": 1209601}, "message_retention", "60-1209600 s", ("got 1209601",)),
+    (
+        {"retry_backoff_base_seconds": 43201},
+        "retry_backoff_base_seconds",
+        "0-43200 s; got 43201",
+        ("12 hours",),
+    ),
+    (
+        {"retry_backoff_base_seconds": 60, "retry_backoff_max_seconds": 59},
+        "retry_backoff_max_seconds",
+        "60-43200 s",
+        ("got 59",),
+    ),
+    # The defaults' retries (120 s doubling, 5 attempts) take 1800 s at the most.
+    (
+        {"message_retention": 1800},
+        "message_retention",
+        "above 1800 s; got 1800",
+        ("The retries take up to 1800 s",),
+    ),
     ({"max_concurrency": 1}, "max_concurrency", "0 (unset) or 2-1000; got 1", ()),
     ({"max_concurrency": 1001}, "max_concurrency", "0 (unset) or 2-1000; got 1001", ()),
     ({"max_concurrency": -1}, "max_concurrency", "0 (unset) or 2-1000; got -1", ()),

@@ -5,6 +5,10 @@
  * timeout) ends, whatever the attempt. With it, attempt n is retried after `base x 2^(n-1)`
  * seconds, capped, so a passing fault is retried soon and a lasting one does not hammer a
  * struggling dependency.
+ *
+ * Equal jitter: the delay is drawn between half that and all of it, so messages that failed
+ * together (a partner's outage) do not all come back together. A partner's `Retry-After` hint
+ * (RetryLaterError) wins when it is longer.
  */
 import {
   ChangeMessageVisibilityBatchCommand,
@@ -17,14 +21,26 @@ import { logger } from './logger.js';
 
 // ChangeMessageVisibilityBatch takes at most 10 entries.
 const SQS_BATCH_LIMIT = 10;
+// SQS refuses a visibility timeout reaching past 12 hours after the receive. The function may have
+// run up to 15 minutes (and waited up to 5 in the batching window) since then, so the longest
+// delay leaves that much room.
+export const MAX_DELAY_SECONDS = 43_200 - 900 - 300;
 
 /**
- * Seconds to keep a message hidden after its `receiveCount`-th attempt failed:
- * `[1..8].map((n) => retryDelay(n, 10, 900))` is `[10, 20, 40, 80, 160, 320, 640, 900]`.
+ * Seconds to keep a message hidden after its `receiveCount`-th attempt failed. `random` returns a
+ * number in [0, 1): 0 gives the whole exponential delay (`[1..8]` with base 10 and cap 900:
+ * `[10, 20, 40, 80, 160, 320, 640, 900]`), values near 1 about half of it.
  */
-export function retryDelay(receiveCount: number, baseSeconds: number, maxSeconds: number): number {
+export function retryDelay(
+  receiveCount: number,
+  baseSeconds: number,
+  maxSeconds: number,
+  options: { random: () => number; retryAfterSeconds?: number | undefined },
+): number {
   const exponent = Math.min(Math.max(receiveCount, 1) - 1, 16);
-  return Math.min(maxSeconds, baseSeconds * 2 ** exponent);
+  const exponential = Math.min(maxSeconds, baseSeconds * 2 ** exponent);
+  const jittered = exponential - Math.floor(options.random() * (Math.floor(exponential / 2) + 1));
+  return Math.min(MAX_DELAY_SECONDS, Math.max(jittered, options.retryAfterSeconds ?? 0));
 }
 
 /**
@@ -36,7 +52,15 @@ export function retryDelay(receiveCount: number, baseSeconds: number, maxSeconds
 export async function delayRetries(
   records: readonly SQSRecord[],
   failedMessageIds: ReadonlySet<string>,
-  options: { queueUrl: string; baseSeconds: number; maxSeconds: number; client: SQSClient },
+  options: {
+    queueUrl: string;
+    baseSeconds: number;
+    maxSeconds: number;
+    client: SQSClient;
+    random: () => number;
+    /** Message id to the seconds its partner asked to wait. */
+    retryAfter: ReadonlyMap<string, number>;
+  },
 ): Promise<void> {
   const entries: ChangeMessageVisibilityBatchRequestEntry[] = [];
   records.forEach((record, index) => {
@@ -48,6 +72,7 @@ export async function delayRetries(
         Number.parseInt(record.attributes.ApproximateReceiveCount, 10) || 1,
         options.baseSeconds,
         options.maxSeconds,
+        { random: options.random, retryAfterSeconds: options.retryAfter.get(record.messageId) },
       ),
     });
   });

@@ -26,6 +26,22 @@ export function intEnv(
 ): number {
   const raw = (process.env[name] ?? '').trim();
   if (!raw) return fallback;
+  return boundedInt(name, raw, { minimum, maximum });
+}
+
+/** `name` as an integer within [minimum, maximum], or a ConfigurationError naming it. */
+export function requiredIntEnv(
+  name: string,
+  { minimum, maximum }: { minimum: number; maximum: number },
+): number {
+  return boundedInt(name, requiredEnv(name), { minimum, maximum });
+}
+
+function boundedInt(
+  name: string,
+  raw: string,
+  { minimum, maximum }: { minimum: number; maximum: number },
+): number {
   if (!/^[+-]?\d+$/.test(raw)) {
     throw new ConfigurationError(
       `Environment variable ${name} must be an integer; got ${JSON.stringify(raw)}.`,
@@ -47,6 +63,7 @@ export interface Settings {
   readonly idempotencyTable: string;
   readonly retryBackoffBaseSeconds: number;
   readonly retryBackoffMaxSeconds: number;
+  readonly maxReceiveCount: number;
   readonly recordConcurrency: number;
 }
 
@@ -55,15 +72,20 @@ export function settingsFromEnv(): Settings {
     queueUrl: requiredEnv('QUEUE_URL'),
     deadLetterQueueUrl: requiredEnv('DLQ_URL'),
     idempotencyTable: requiredEnv('IDEMPOTENCY_TABLE'),
-    retryBackoffBaseSeconds: intEnv('RETRY_BACKOFF_BASE_SECONDS', 10, {
+    // The retry schedule and the redrive limit are the infrastructure's answers: no default here
+    // could agree with them.
+    retryBackoffBaseSeconds: requiredIntEnv('RETRY_BACKOFF_BASE_SECONDS', {
       minimum: 0,
       maximum: 43_200,
     }),
     // SQS caps a visibility timeout at 12 hours.
-    retryBackoffMaxSeconds: intEnv('RETRY_BACKOFF_MAX_SECONDS', 900, {
+    retryBackoffMaxSeconds: requiredIntEnv('RETRY_BACKOFF_MAX_SECONDS', {
       minimum: 0,
       maximum: 43_200,
     }),
+    // The queue's maxReceiveCount: the attempt at which the consumer dead-letters a record itself,
+    // with its last error, before SQS would move it without a reason.
+    maxReceiveCount: requiredIntEnv('MAX_RECEIVE_COUNT', { minimum: 1, maximum: 1000 }),
     // Records of a batch (FIFO: message groups) run at once, interleaved on the event loop.
     recordConcurrency: intEnv('RECORD_CONCURRENCY', 10, { minimum: 1, maximum: 100 }),
   };

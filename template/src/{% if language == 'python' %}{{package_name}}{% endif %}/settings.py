@@ -30,6 +30,15 @@ def int_env(name: str, default: int, *, minimum: int, maximum: int) -> int:
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
+    return _bounded_int(name, raw, minimum=minimum, maximum=maximum)
+
+
+def required_int_env(name: str, *, minimum: int, maximum: int) -> int:
+    """Return ``name`` as an integer within [minimum, maximum], or raise naming it."""
+    return _bounded_int(name, required_env(name), minimum=minimum, maximum=maximum)
+
+
+def _bounded_int(name: str, raw: str, *, minimum: int, maximum: int) -> int:
     try:
         value = int(raw)
     except ValueError:
@@ -52,6 +61,7 @@ class Settings:
     idempotency_table: str
     retry_backoff_base_seconds: int
     retry_backoff_max_seconds: int
+    max_receive_count: int
     record_concurrency: int
 
     @classmethod
@@ -60,13 +70,18 @@ class Settings:
             queue_url=required_env("QUEUE_URL"),
             dead_letter_queue_url=required_env("DLQ_URL"),
             idempotency_table=required_env("IDEMPOTENCY_TABLE"),
-            retry_backoff_base_seconds=int_env(
-                "RETRY_BACKOFF_BASE_SECONDS", 10, minimum=0, maximum=43_200
+            # The retry schedule and the redrive limit are the infrastructure's answers:
+            # no default here could agree with them.
+            retry_backoff_base_seconds=required_int_env(
+                "RETRY_BACKOFF_BASE_SECONDS", minimum=0, maximum=43_200
             ),
             # SQS caps a visibility timeout at 12 hours.
-            retry_backoff_max_seconds=int_env(
-                "RETRY_BACKOFF_MAX_SECONDS", 900, minimum=0, maximum=43_200
+            retry_backoff_max_seconds=required_int_env(
+                "RETRY_BACKOFF_MAX_SECONDS", minimum=0, maximum=43_200
             ),
+            # The queue's maxReceiveCount: the attempt at which the consumer dead-letters a
+            # record itself, with its last error, before SQS would move it without a reason.
+            max_receive_count=required_int_env("MAX_RECEIVE_COUNT", minimum=1, maximum=1000),
             # Records of a batch (FIFO: message groups) run at once, on threads.
             record_concurrency=int_env("RECORD_CONCURRENCY", 10, minimum=1, maximum=100),
         )

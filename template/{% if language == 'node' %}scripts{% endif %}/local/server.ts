@@ -260,6 +260,8 @@ async function serve(): Promise<void> {
         process.env.RETRY_BACKOFF_BASE_SECONDS ?? String(config.RETRY_BACKOFF_BASE_SECONDS),
       RETRY_BACKOFF_MAX_SECONDS:
         process.env.RETRY_BACKOFF_MAX_SECONDS ?? String(config.RETRY_BACKOFF_MAX_SECONDS),
+      // The local queue's redrive policy holds this same value.
+      MAX_RECEIVE_COUNT: String(config.MAX_RECEIVE_COUNT),
       RECORD_CONCURRENCY: process.env.RECORD_CONCURRENCY ?? String(config.RECORD_CONCURRENCY),
     };
     const state = {
