@@ -21,7 +21,7 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import render, synthesize_cdk, tool
+from conftest import LOCAL_BACKEND_OVERRIDE, provider_override, render, synthesize_cdk, tool
 from moto.server import ThreadedMotoServer
 from parity import Description, describe_cloudformation, describe_terraform
 from samtranslator.parser.parser import Parser
@@ -54,6 +54,23 @@ MUTATIONS: dict[str, tuple[Callable[[str], str], str]] = {
     "drop the TLS-only rule of the first queue": (
         lambda text: text.replace("aws:SecureTransport", "aws:SourceIp", 1),
         "queues.",
+    ),
+    "leave the DLQ at the default maximum message size": (
+        lambda text: text.replace(
+            "      # As large as the main queue's: a dead letter is the same message.\n"
+            "      MaximumMessageSize: 1048576\n",
+            "",
+            1,
+        ),
+        "queues.",
+    ),
+    "let senders read other queues": (
+        lambda text: text.replace(
+            "              - sqs:GetQueueAttributes\n            Resource: !GetAtt Queue.Arn",
+            "              - sqs:GetQueueAttributes\n            Resource: !GetAtt DeadLetterQueue.Arn",
+            1,
+        ),
+        "sender_policy: only in",
     ),
     "drop partial batch responses": (
         lambda text: text.replace("[ReportBatchItemFailures]", "[]", 1),
@@ -101,13 +118,15 @@ def terraform_description(project: Path, endpoint: str, work: Path) -> Descripti
         "  skip_credentials_validation = true\n  skip_metadata_api_check = true\n"
         f"  s3_use_path_style = true\n  endpoints {{\n{endpoints}\n  }}\n}}\n"
     )
+    (infra / "backend_override.tf").write_text(LOCAL_BACKEND_OVERRIDE)
+    pinned = provider_override(infra)
     env = {**os.environ, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1"}
     for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
         env.pop(name, None)
     terraform = tool("terraform")
     var = f"-var=lambda_zip_path={package}"
     run([terraform, "init", "-input=false", "-no-color"], infra, env)
-    run([terraform, "plan", "-input=false", "-no-color", var, "-out=plan.bin"], infra, env)
+    run([terraform, "plan", "-input=false", "-no-color", var, *pinned, "-out=plan.bin"], infra, env)
     plan = json.loads(run([terraform, "show", "-json", "plan.bin"], infra, env))
     # Left out of the apply, described from the plan: moto never stores a redrive allow
     # policy (the provider would wait forever) and would run the mapping in Docker.
@@ -116,7 +135,8 @@ def terraform_description(project: Path, endpoint: str, work: Path) -> Descripti
         'resource "aws_lambda_event_source_mapping" "consumer" {\n  count = 0\n}\n'
     )
     run(
-        [terraform, "apply", "-auto-approve", "-input=false", "-no-color", "-parallelism=20", var],
+        [terraform, "apply", "-auto-approve", "-input=false", "-no-color", "-parallelism=20"]
+        + [var, *pinned],
         infra,
         env,
         timeout=TERRAFORM_TIMEOUT,
