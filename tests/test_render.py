@@ -263,7 +263,9 @@ def test_the_readme_covers_the_alarms_and_the_sample_messages(
     # Senders attach the rendered policy, found by its output; no hand-written copy of it.
     assert SENDER_POLICY_OUTPUT[iac] in infra
     sender_output = (
-        "output -raw sender_policy_arn" if iac == "terraform" else "output SenderPolicyArn"
+        "terraform -chdir=infra output -raw sender_policy_arn"
+        if iac == "terraform"
+        else "output SenderPolicyArn"
     )
     assert f'--policy-arn "$({sender_output})"' in command_after(
         readme, "aws iam attach-role-policy"
