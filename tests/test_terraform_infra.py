@@ -12,14 +12,13 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import test_parity
 import yaml
 from conftest import LOCAL_BACKEND_OVERRIDE, ROOT, provider_override, render, tool
-from moto.server import ThreadedMotoServer
 
 SERVICES = ("cloudwatch", "dynamodb", "iam", "lambda", "logs", "s3", "sns", "sqs", "ssm", "sts")
 # The first AWS provider release that accepts each (the provider's changelog; 5.x refuses
@@ -36,13 +35,7 @@ def copier_questions() -> dict[str, Any]:
     return questions
 
 
-@pytest.fixture(scope="module")
-def moto_endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+moto_endpoint = test_parity.moto_endpoint
 
 
 def terraform(args: list[str], cwd: Path) -> str:
