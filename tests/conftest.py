@@ -49,6 +49,52 @@ def tool(name: str) -> str:
     return found
 
 
+# Only because these machines can install nothing newer than AWS provider 5.100 (an offline
+# mirror; scripts/env.sh sets TF_AWS_PROVIDER_OVERRIDE then) while the rendered infra/ asks
+# for >= 6.20: pin that version in an override file of a copy of infra/ (never in the render
+# itself), and plan with values 5.x accepts in place of those it refuses. Not checked here
+# therefore: 6.x's own schema (attributes it renamed, removed or validates differently), a
+# 1 MiB max_message_size and the runtimes 5.x does not know. Unset, nothing is overridden.
+PROVIDER_OVERRIDE = """\
+terraform {
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "VERSION"
+    }
+  }
+}
+"""
+PROVIDER_5_RUNTIMES = {"python3.14": "python3.13", "nodejs24.x": "nodejs22.x"}
+
+
+def provider_override(infra: Path, **variables: str) -> list[str]:
+    """Pin $TF_AWS_PROVIDER_OVERRIDE in the copy ``infra``; the -var arguments to plan with.
+
+    ``variables`` are the values wanted (e.g. ``max_message_size="200000"``); where 5.x
+    refuses the configuration's default, the argument replaces it with one it accepts.
+    """
+    version = os.environ.get("TF_AWS_PROVIDER_OVERRIDE", "")
+    arguments = dict(variables)
+    if version:
+        (infra / "provider_version_override.tf").write_text(
+            PROVIDER_OVERRIDE.replace("VERSION", version)
+        )
+    if version.startswith("5."):
+        arguments.setdefault("max_message_size", "262144")
+        runtime = re.search(
+            r'variable "lambda_runtime" \{[^}]*?default\s*=\s*"([^"]+)"',
+            (infra / "variables.tf").read_text(),
+        )
+        if runtime and runtime.group(1) in PROVIDER_5_RUNTIMES:
+            arguments.setdefault("lambda_runtime", PROVIDER_5_RUNTIMES[runtime.group(1)])
+    return [f"-var={name}={value}" for name, value in arguments.items()]
+
+
+# A local state in place of infra/backend.tf's S3 backend, for applies against moto.
+LOCAL_BACKEND_OVERRIDE = 'terraform {\n  backend "local" {}\n}\n'
+
+
 def help_sentences(help_text: str) -> list[str]:
     """A help text's sentences: split after a full stop that a space follows."""
     return [part for part in re.split(r"(?<=\.)\s+", " ".join(str(help_text).split())) if part]

@@ -21,8 +21,10 @@ from typing import Any
 import boto3
 import pytest
 from conftest import (
+    LOCAL_BACKEND_OVERRIDE,
     TERRAFORM_SERVICES,
     placeholder_package,
+    provider_override,
     render,
     synthesize_cdk,
     terraform_on_moto,
@@ -67,6 +69,24 @@ MUTATIONS: dict[str, tuple[Callable[[str], str], str]] = {
     "drop the TLS-only rule of the first queue": (
         lambda text: text.replace("aws:SecureTransport", "aws:SourceIp", 1),
         "queues.",
+    ),
+    # A DLQ smaller than its queue refuses the largest dead letters.
+    "shrink the DLQ's maximum message size": (
+        lambda text: text.replace(
+            "      # As large as the main queue's: a dead letter is the same message.\n"
+            "      MaximumMessageSize: 1048576\n",
+            "      MaximumMessageSize: 262144\n",
+            1,
+        ),
+        "queues.",
+    ),
+    "let senders read other queues": (
+        lambda text: text.replace(
+            "              - sqs:GetQueueAttributes\n            Resource: !GetAtt Queue.Arn",
+            "              - sqs:GetQueueAttributes\n            Resource: !GetAtt DeadLetterQueue.Arn",
+            1,
+        ),
+        "sender_policy: only in",
     ),
     "drop partial batch responses": (
         lambda text: text.replace("[ReportBatchItemFailures]", "[]", 1),
@@ -115,10 +135,12 @@ def terraform_description(project: Path, endpoint: str, work: Path) -> Descripti
     shutil.copytree(project / "infra", infra)
     package = placeholder_package(project, work / "lambda.zip")
     env = terraform_on_moto(infra, endpoint, "parity_override.tf")
+    (infra / "backend_override.tf").write_text(LOCAL_BACKEND_OVERRIDE)
+    pinned = provider_override(infra)
     terraform = tool("terraform")
     var = f"-var=lambda_zip_path={package}"
     run([terraform, "init", "-input=false", "-no-color"], infra, env)
-    run([terraform, "plan", "-input=false", "-no-color", var, "-out=plan.bin"], infra, env)
+    run([terraform, "plan", "-input=false", "-no-color", var, *pinned, "-out=plan.bin"], infra, env)
     plan = json.loads(run([terraform, "show", "-json", "plan.bin"], infra, env))
     # Left out of the apply, described from the plan: moto never stores a redrive allow
     # policy (the provider would wait forever) and would run the mapping in Docker.
@@ -127,7 +149,8 @@ def terraform_description(project: Path, endpoint: str, work: Path) -> Descripti
         'resource "aws_lambda_event_source_mapping" "consumer" {\n  count = 0\n}\n'
     )
     run(
-        [terraform, "apply", "-auto-approve", "-input=false", "-no-color", "-parallelism=20", var],
+        [terraform, "apply", "-auto-approve", "-input=false", "-no-color", "-parallelism=20"]
+        + [var, *pinned],
         infra,
         env,
         timeout=TERRAFORM_TIMEOUT,

@@ -222,7 +222,20 @@ ALARM_NAMES = {
     "sam": re.compile(r"AlarmName: !Sub \$\{ServiceName\}-([a-z-]+)"),
     "cdk": re.compile(r'"[A-Za-z]+Alarm",\s*"([a-z-]+)"'),
 }
-QUEUE_ARN_OUTPUT = {"terraform": 'output "queue_arn"', "sam": "QueueArn:", "cdk": '"QueueArn"'}
+SENDER_POLICY_OUTPUT = {
+    "terraform": 'output "sender_policy_arn"',
+    "sam": "SenderPolicyArn:",
+    "cdk": '"SenderPolicyArn"',
+}
+
+
+def command_after(markdown: str, start: str) -> str:
+    """The shell command that begins with ``start``, with its continuation lines."""
+    lines = markdown[markdown.index(start) :].splitlines()
+    command = [lines[0]]
+    while command[-1].endswith("\\"):
+        command.append(lines[len(command)])
+    return "\n".join(command)
 
 
 @pytest.mark.parametrize("answers", README_COMBINATIONS)
@@ -247,10 +260,17 @@ def test_the_readme_covers_the_alarms_and_the_sample_messages(
     else:
         assert "No `alarm_email` was given" in readme
 
-    # The IAM statement for senders names the output its ARN comes from.
-    assert QUEUE_ARN_OUTPUT[iac] in infra
-    assert ("output -raw queue_arn" if iac == "terraform" else "output QueueArn") in readme
-    assert '"Action": ["sqs:SendMessage", "sqs:GetQueueUrl"]' in readme
+    # Senders attach the rendered policy, found by its output; no hand-written copy of it.
+    assert SENDER_POLICY_OUTPUT[iac] in infra
+    sender_output = (
+        "terraform -chdir=infra output -raw sender_policy_arn"
+        if iac == "terraform"
+        else "output SenderPolicyArn"
+    )
+    assert f'--policy-arn "$({sender_output})"' in command_after(
+        readme, "aws iam attach-role-policy"
+    )
+    assert '"Action":' not in readme
 
     # Every make command the README has the owner run (the DLQ tools among them) exists in this
     # runtime's Makefile.

@@ -30,7 +30,7 @@ from typing import Any, NamedTuple
 
 import boto3
 import test_parity
-from conftest import render, tool
+from conftest import LOCAL_BACKEND_OVERRIDE, provider_override, render, tool
 from detect_secrets.core.scan import scan_file
 from detect_secrets.settings import default_settings
 from test_parity import REGION, SERVICES, run
@@ -197,6 +197,9 @@ class Terraform:
             '  secret_key = "x"\n  skip_credentials_validation = true\n'
             f"  skip_metadata_api_check = true\n  endpoints {{\n{endpoints}\n  }}\n}}\n"
         )
+        # State in terraform.tfstate here, not infra/backend.tf's S3 backend.
+        (self.dir / "backend_override.tf").write_text(LOCAL_BACKEND_OVERRIDE)
+        pinned = provider_override(self.dir)
         self.env = {**os.environ, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0"}
         for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
             self.env.pop(name, None)
@@ -206,6 +209,7 @@ class Terraform:
             f"-var=aws_region={REGION}",
             "-var=lambda_zip_path=unused.zip",
             f"-target={ADDRESS}",
+            *pinned,
         ]
         self.ssm = boto3.client(
             "ssm",
