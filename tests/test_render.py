@@ -93,7 +93,7 @@ def test_combination_renders_what_it_asks_for(tmp_path: Path, answers: dict[str,
     assert ("ses:SendEmail" in infra) == ("send_email" in jobs)
     assert ("ORDERS_TABLE" in infra) == ("process_order" in jobs)
     assert ("REPORTS_BUCKET" in infra) == ("generate_report" in jobs)
-    assert ("WEBHOOK_SIGNING_SECRET_PARAM" in infra) == ("webhook" in jobs)
+    assert ("WEBHOOK_ENDPOINTS_PATH" in infra) == ("webhook" in jobs)
     pyproject = (project / "pyproject.toml").read_text()
     assert ("urllib3" in pyproject) == ("webhook" in jobs)
     python_version = answers["runtime"].removeprefix("python")

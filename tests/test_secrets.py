@@ -1,17 +1,17 @@
 """No secret in rendered source or in Terraform's state, plan or outputs (issue 7).
 
-The service's one secret is the webhook signing secret, an SSM SecureString parameter
-that an operator sets out of band (SAM and CDK leave the parameter out altogether:
-CloudFormation cannot create a SecureString).
+The service's secrets are the webhook endpoints' signing secrets, one SSM SecureString
+parameter per endpoint that an operator adds out of band; no IaC tool creates any
+(CloudFormation cannot create a SecureString, and Terraform would keep it in its state).
 
 - Rendered source: every file of a service rendered for each IaC tool, with every job
   type, goes through Yelp's detect-secrets; a finding fails unless the allow-list below
   explains it. A planted key and secret show the scan finds what it should.
-- Terraform: the parameter is applied to a moto server, the real secret is set as an
-  operator would, and neither refresh, plan nor apply brings it into the state, the plan
-  or an output; a state written by the template's earlier resource (`value` under
-  ignore_changes) does hold it, and moving to the current one keeps the secret in SSM
-  and takes it out of the state.
+- Terraform: with an endpoint put in a moto server as an operator would, neither plan
+  nor apply brings its secret into the state, the plan or an output; a state written by
+  the template's earlier single-secret resource (`value` under ignore_changes) does hold
+  the secret, and moving to the current files keeps the parameter in SSM and takes it
+  out of the state.
 
 The logs are checked in every rendered service with webhook: its test_webhook.py runs
 the handler at DEBUG with a unique secret and looks for it in everything logged.
@@ -64,23 +64,18 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     (
         "tests/conftest.py",
         "Secret Keyword",
-        r'SIGNING_SECRET = "test-signing-secret"',
-    ): "the signing secret the tests put in the mocked parameter",
+        r'(OTHER_)?SIGNING_SECRET = "whsec_" \+ base64\.b64encode\(b"[^"]*"\)\.decode\(\)',
+    ): "the tests' endpoint secrets, the base64 of a sentence",
+    (
+        "tests/test_signing.py",
+        "Base64 High Entropy String",
+        r'SPEC_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"',
+    ): "the example secret of the Standard Webhooks specification, for its published vector",
     (
         "tests/test_signing.py",
         "Secret Keyword",
-        r'SECRET = "whsec-test"',
-    ): "the key of the signing tests' known-answer vectors",
-    (
-        "src/*/jobs/webhook.py",
-        "Secret Keyword",
-        r'PLACEHOLDER_SECRET = "CHANGE_ME"  # noqa: S105 .*',
-    ): "the placeholder the consumer refuses to sign with",
-    (
-        "template.yaml",
-        "Secret Keyword",
-        r"# No SSM parameter resource for the webhook signing secret: .*",
-    ): "a comment: the scanner reads `secret: <words>` in YAML as a key and a value",
+        r'SPEC_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"',
+    ): "the example secret of the Standard Webhooks specification, for its published vector",
 }
 
 
@@ -145,10 +140,8 @@ def test_the_scan_finds_a_planted_key_and_secret(tmp_path: Path) -> None:
     signing_secret = secrets.token_hex(32)
     with (project / "infra" / "lambda.tf").open("a") as tf:
         tf.write(f"\n# deployed with {access_key}\n")
-    webhook = project / "infra" / "webhook.tf"
-    text = webhook.read_text()
-    assert f'"{PLACEHOLDER}"' in text
-    webhook.write_text(text.replace(f'"{PLACEHOLDER}"', f'"{signing_secret}"'))
+    with (project / "infra" / "webhook.tf").open("a") as tf:
+        tf.write(f'\nlocals {{\n  leaked = "{signing_secret}"\n}}\n')
 
     unexplained = {
         (finding.path, finding.kind) for finding in scan(project) if allowed_by(finding) is None
@@ -183,7 +176,7 @@ moto_endpoint = test_parity.moto_endpoint
 class Terraform:
     """The rendered infra/ in a work directory, its AWS provider pointed at moto.
 
-    Only the parameter is applied (`-target` takes what it needs with it): the rest of
+    Only the parameters' part is applied (`-target` takes what it needs with it): the rest of
     the stack has no part in where the secret goes, and moto makes every queue cost
     about 25 s.
     """
@@ -208,7 +201,10 @@ class Terraform:
             f"-var=service_name={service}",
             f"-var=aws_region={REGION}",
             "-var=lambda_zip_path=unused.zip",
+            # The legacy parameter, and the webhook's policy with what it reads (an output
+            # and its path).
             f"-target={ADDRESS}",
+            "-target=data.aws_iam_policy_document.webhook",
             *pinned,
         ]
         self.ssm = boto3.client(
@@ -227,10 +223,10 @@ class Terraform:
         self("apply", "-auto-approve", "-no-color", *args, *self.vars)
 
     def use_parameter(self, block: str) -> None:
-        """Put ``block`` in place of webhook.tf's aws_ssm_parameter resource."""
+        """Put ``block`` in place of webhook.tf's removed block for the earlier parameter."""
         webhook = self.dir / "webhook.tf"
         text = webhook.read_text()
-        start = text.index(f'resource "aws_ssm_parameter" "{ADDRESS.split(".")[1]}"')
+        start = text.index("removed {")
         end = text.index("\n}\n", start) + 3
         webhook.write_text(text[:start] + block + text[end:])
 
@@ -264,19 +260,17 @@ def test_the_secret_never_reaches_terraform_state_plan_or_outputs(
     tmp_path: Path, moto_endpoint: str
 ) -> None:
     terraform = rendered_terraform(tmp_path, moto_endpoint, "fresh-svc")
-    terraform.apply()
-    assert terraform.secret() == PLACEHOLDER
-    marker = f"real-secret-{secrets.token_hex(8)}"
-    terraform.put_secret(marker)
+    terraform.parameter = "/fresh-svc/webhook-endpoints/partner"
+    marker = f"whsec_{secrets.token_hex(16)}"
+    terraform.put_secret(json.dumps({"url": "https://partner.example.com/", "secret": marker}))
 
-    terraform.apply("-refresh-only")
     terraform("plan", "-no-color", "-out=plan.bin", *terraform.vars)
     plan = terraform("show", "-json", "plan.bin")
     terraform("apply", "-auto-approve", "-no-color", "plan.bin")
     state = terraform("show", "-json")
     outputs = json.loads(terraform("output", "-json"))
 
-    assert terraform.secret() == marker, "Terraform wrote over the operator's secret"
+    assert marker in terraform.secret()
     for name, text in {
         "plan": plan,
         "state": state,
@@ -284,13 +278,9 @@ def test_the_secret_never_reaches_terraform_state_plan_or_outputs(
     }.items():
         assert marker not in text, f"the secret is in the {name}"
     assert marker not in json.dumps(outputs)
-    changes = json.loads(plan)["resource_changes"]
-    assert [c["change"]["actions"] for c in changes if c["address"] == ADDRESS] == [["no-op"]]
-    assert terraform.parameter_state()["has_value_wo"] is True
-    # No output, and nothing else in infra/, reads the parameter's value.
+    # Nothing in infra/ creates or reads a parameter.
     configuration = "\n".join(path.read_text() for path in terraform.dir.glob("*.tf"))
-    assert not re.search(r"aws_ssm_parameter\.\w+\.(insecure_)?value\b", configuration)
-    assert outputs["webhook_signing_secret_parameter_name"]["value"] == terraform.parameter
+    assert not re.search(r'(resource|data) "aws_ssm_parameter', configuration)
 
 
 def test_a_state_from_the_earlier_parameter_loses_the_secret_and_ssm_keeps_it(
@@ -307,12 +297,13 @@ def test_a_state_from_the_earlier_parameter_loses_the_secret_and_ssm_keeps_it(
     terraform.apply("-refresh-only")
     assert marker in terraform.state_files(), "the check no longer sees the old leak"
 
-    # The current one, applied over that state: the secret stays in SSM, leaves the state.
+    # The current files, applied over that state: the parameter stays in SSM, leaves the state.
     (terraform.dir / "webhook.tf").write_text(current)
     terraform.apply()
     for backup in terraform.dir.glob("terraform.tfstate.backup"):
         backup.unlink()  # the previous state, which held the secret by design
 
-    assert terraform.secret() == marker, "moving to value_wo wrote over the real secret"
+    assert terraform.secret() == marker, "the removed block deleted the parameter"
     assert marker not in terraform.state_files()
-    assert terraform.parameter_state()["has_value_wo"] is True
+    state = json.loads((terraform.dir / "terraform.tfstate").read_text())
+    assert [r for r in state["resources"] if r["type"] == "aws_ssm_parameter"] == []

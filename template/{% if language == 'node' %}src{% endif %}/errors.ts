@@ -22,7 +22,8 @@ export class PermanentError extends Error {
  * the partner and the status, never payload values.
  */
 export class RetryLaterError extends Error {
-  override readonly name = 'RetryLaterError';
+  // A string, not the literal: subclasses such as the webhook's name themselves.
+  override readonly name: string = 'RetryLaterError';
 
   constructor(
     message: string,

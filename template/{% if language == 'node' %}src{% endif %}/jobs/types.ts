@@ -6,6 +6,8 @@ export interface JobContext {
   readonly messageId: string;
   readonly idempotencyKey: string;
   readonly correlationId: string;
+  /** What is left of the invocation, in milliseconds: for a job to bound its own calls. */
+  readonly remainingTimeMs: () => number;
 }
 
 /**

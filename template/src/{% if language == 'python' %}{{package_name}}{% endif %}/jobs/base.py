@@ -16,6 +16,8 @@ class JobContext:
     message_id: str
     idempotency_key: str
     correlation_id: str
+    # What is left of the invocation, in milliseconds: for a job to bound its own calls.
+    remaining_time_ms: Callable[[], int]
 
 
 @dataclass(frozen=True, slots=True)
