@@ -81,10 +81,15 @@ class RunOnce:
         def run(*, task: dict[str, Any], execute: Callable[[], Any]) -> Any:
             return execute()
 
+        store = DynamoDBPersistenceLayer(table_name=self.table_name)
+        # Configured here, before any record thread: Powertools marks a store configured
+        # before it compiles the key expression, so records racing through their first
+        # call could find no expression and fail for now.
+        store.configure(config, key_prefix=self.key_prefix)
         idempotent_run = idempotent_function(
             run,
             data_keyword_argument="task",
-            persistence_store=DynamoDBPersistenceLayer(table_name=self.table_name),
+            persistence_store=store,
             config=config,
             key_prefix=self.key_prefix,
         )
