@@ -9,6 +9,7 @@ rendered package, its local/ tooling and bench/seed_handler.py must be importabl
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import importlib
 import json
@@ -158,23 +159,49 @@ def _event(sqs: Any, queue_url: str, bodies: list[str], groups: int = 0) -> dict
     return {"Records": [records_module.to_record(m, arn, REGION) for m in messages]}
 
 
-def _set_signing_secret() -> None:
+def _add_endpoint(receiver: str) -> dict[str, Any]:
+    """Configure the webhook endpoint "bench" (its URL and secret in SSM) at ``receiver``.
+
+    The rendered webhook job sends to a named endpoint, never to a URL in the payload; the
+    seed's job posts to $BENCH_RECEIVER_URL. Returns the payload fields that name it.
+    """
     import boto3  # here, not at the top: first-call times its import
 
-    ssm = boto3.client("ssm", region_name=REGION)
-    ssm.put_parameter(
-        Name=os.environ["WEBHOOK_SIGNING_SECRET_PARAM"],
-        Value="0" * 64,
+    url = f"{receiver}/hook"
+    os.environ["BENCH_RECEIVER_URL"] = url
+    secret = "whsec_" + base64.b64encode(b"0" * 32).decode()
+    boto3.client("ssm", region_name=REGION).put_parameter(
+        Name=f"{os.environ['WEBHOOK_ENDPOINTS_PATH']}bench",
+        Value=json.dumps({"url": url, "secret": secret}),
         Type="SecureString",
         Overwrite=True,
     )
+    return {"endpoint": "bench"}
 
 
 def _post(message: dict[str, Any]) -> None:
     """The seed's webhook job: a plain POST."""
-    request = urllib.request.Request(message["payload"]["url"], data=b"{}", method="POST")
+    request = urllib.request.Request(os.environ["BENCH_RECEIVER_URL"], data=b"{}", method="POST")
     with urllib.request.urlopen(request, timeout=5):
         pass
+
+
+class _Receiver:
+    """Answers every POST at once and counts them, so a run that delivers nothing fails."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.posts = 0
+
+    def __call__(self, body: bytes, headers: dict[str, str]) -> bytes:
+        with self.lock:
+            self.posts += 1
+        return b"{}"
+
+    def take(self) -> int:
+        with self.lock:
+            posts, self.posts = self.posts, 0
+        return posts
 
 
 def batch(groups: int = 0, repeats: int = 5, delay: float = 0.050) -> dict[str, Any]:
@@ -183,13 +210,14 @@ def batch(groups: int = 0, repeats: int = 5, delay: float = 0.050) -> dict[str, 
     ``groups``: 0 on a standard queue; on a FIFO queue, the records' message groups.
     """
     seed_handler = importlib.import_module("seed_handler")
-    with http_server(lambda body, headers: b"{}", delay) as receiver:
+    answer = _Receiver()
+    with http_server(answer, delay) as receiver:
         handler, sqs, queue_url = _local_stack({"WEBHOOK_ALLOWED_HOSTS": "127.0.0.1"})
         context = importlib.import_module("local.emulator").LocalLambdaContext(60)
-        _set_signing_secret()
+        endpoint = _add_endpoint(receiver)
 
         def payload(n: int) -> dict[str, Any]:
-            return {"url": f"{receiver}/hook", "event": "bench", "data": {"n": n}}
+            return {**endpoint, "event": "bench", "data": {"n": n}}
 
         rendered, seed = [], []
         for round_ in range(repeats):
@@ -202,12 +230,16 @@ def batch(groups: int = 0, repeats: int = 5, delay: float = 0.050) -> dict[str, 
             response = handler.handler(event, context)
             rendered.append(time.perf_counter() - started)
             assert not response["batchItemFailures"], response
+            # A record dead-lettered without a request would pass the line above, faster.
+            assert answer.take() == 10, "the rendered handler did not deliver all 10"
             for record in event["Records"]:  # as the mapping does; FIFO unlocks the groups
                 sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=record["receiptHandle"])
 
             started = time.perf_counter()
-            seed_handler.handle(event, _post)
+            seed_response = seed_handler.handle(event, _post)
             seed.append(time.perf_counter() - started)
+            assert not seed_response["batchItemFailures"], seed_response
+            assert answer.take() == 10, "the seed handler did not deliver all 10"
     return {
         "records": 10,
         "groups": groups,
@@ -287,9 +319,10 @@ def first_call_setup(receiver: str) -> dict[str, Any]:
         os.environ["AWS_ENDPOINT_URL"], boto3.Session(region_name=REGION)
     )
     os.environ.update(environment)
-    _set_signing_secret()
+    endpoint = _add_endpoint(receiver)
+    environment["BENCH_RECEIVER_URL"] = os.environ["BENCH_RECEIVER_URL"]
     sqs = boto3.client("sqs", region_name=REGION)
-    body = json.dumps({"type": "webhook", "payload": {"url": f"{receiver}/hook", "event": "e"}})
+    body = json.dumps({"type": "webhook", "payload": {**endpoint, "event": "e"}})
     return {"environment": environment, "event": _event(sqs, os.environ["QUEUE_URL"], [body])}
 
 
@@ -300,7 +333,8 @@ def first_call(which: str) -> dict[str, Any]:
     covers the import and the first call, so work that a lazy import moves from the
     import to the first call is still counted.
     """
-    with http_server(lambda body, headers: b"{}", 0.0) as receiver:
+    answer = _Receiver()
+    with http_server(answer, 0.0) as receiver:
         setup = subprocess.run(
             [sys.executable, __file__, "first-call-setup", receiver],
             capture_output=True,
@@ -326,7 +360,9 @@ def first_call(which: str) -> dict[str, Any]:
             assert not response["batchItemFailures"], response
         else:
             importlib.import_module("seed_handler").handle(prepared["event"], _post)
-        return {"which": which, "ms": (time.perf_counter() - started) * 1000}
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        assert answer.take() == 1, f"the {which} handler did not deliver its webhook"
+        return {"which": which, "ms": elapsed_ms}
 
 
 if __name__ == "__main__":

@@ -49,7 +49,11 @@ HANDLER_ENV = {
     "EMAIL_FROM": "bench@example.com",
     "ORDERS_TABLE": "bench-orders",
     "REPORTS_BUCKET": "bench-reports",
-    "WEBHOOK_SIGNING_SECRET_PARAM": "/bench/secret",
+    # local.resources replaces it with the local stack's path; the first batch needs one.
+    "WEBHOOK_ENDPOINTS_PATH": "/bench/webhook-endpoints/",
+    # The producer's limit: without it the producer asks the queue, which the fake SQS of
+    # the producer benchmark cannot answer.
+    "MAX_MESSAGE_SIZE": "1048576",
     "AWS_DEFAULT_REGION": "eu-west-1",
     "POWERTOOLS_SERVICE_NAME": "bench",
 }
