@@ -142,17 +142,18 @@ def terraform_on_moto(infra: Path, endpoint: str, override: str) -> dict[str, st
     return env
 
 
-def placeholder_package(project: Path, path: Path) -> Path:
+def placeholder_package(project: Path, path: Path, runtime: str | None = None) -> Path:
     """A one-file stand-in for `make package`'s zip, with the manifest the deploy checks.
 
     The manifest (path with .json for .zip) names the project's runtime and architecture,
-    as `make package` writes it.
+    as `make package` writes it; ``runtime`` replaces the project's, for a plan whose
+    ``lambda_runtime`` is set to another (provider_override's).
     """
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("placeholder.py", "")
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     manifest = {
-        "runtime": answers["runtime"],
+        "runtime": runtime or answers["runtime"],
         "architectures": [answers["lambda_architecture"]],
         "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
     }

@@ -18,7 +18,14 @@ from typing import Any
 import pytest
 import test_parity
 import yaml
-from conftest import LOCAL_BACKEND_OVERRIDE, ROOT, provider_override, render, tool
+from conftest import (
+    LOCAL_BACKEND_OVERRIDE,
+    ROOT,
+    placeholder_package,
+    provider_override,
+    render,
+    tool,
+)
 
 SERVICES = ("cloudwatch", "dynamodb", "iam", "lambda", "logs", "s3", "sns", "sqs", "ssm", "sts")
 # The first AWS provider release that accepts each (the provider's changelog; 5.x refuses
@@ -77,8 +84,17 @@ def test_the_plan_sets_the_message_size_on_both_queues_the_function_and_the_outp
         f"  endpoints {{\n{endpoints}\n  }}\n}}\n"
     )
     (infra / "backend_override.tf").write_text(LOCAL_BACKEND_OVERRIDE)
-    (infra / "lambda.zip").write_bytes(b"")
     variables = provider_override(infra, max_message_size=str(PLANNED_SIZE))
+    runtime_option = "-var=lambda_runtime="
+    planned_runtime = next(
+        (
+            item.removeprefix(runtime_option)
+            for item in variables
+            if item.startswith(runtime_option)
+        ),
+        None,
+    )
+    placeholder_package(project, infra / "lambda.zip", planned_runtime)
     terraform(["init", "-input=false", "-no-color"], infra)
     terraform(
         ["plan", "-input=false", "-no-color", "-var=lambda_zip_path=lambda.zip", *variables]
