@@ -40,7 +40,10 @@ export function retryDelay(
   const exponent = Math.min(Math.max(receiveCount, 1) - 1, 16);
   const exponential = Math.min(maxSeconds, baseSeconds * 2 ** exponent);
   const jittered = exponential - Math.floor(options.random() * (Math.floor(exponential / 2) + 1));
-  return Math.min(MAX_DELAY_SECONDS, Math.max(jittered, options.retryAfterSeconds ?? 0));
+  // A partner's Retry-After wins when longer, up to the same cap: the message retention is
+  // checked against the capped delays, so a longer hint could hide a message until SQS drops it.
+  const hint = Math.min(maxSeconds, options.retryAfterSeconds ?? 0);
+  return Math.min(MAX_DELAY_SECONDS, Math.max(jittered, hint));
 }
 
 /**

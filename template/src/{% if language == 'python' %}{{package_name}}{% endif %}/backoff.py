@@ -7,7 +7,9 @@ retried soon and a lasting one does not hammer a struggling dependency.
 
 Equal jitter: the delay is drawn between half that and all of it, so messages
 that failed together (a partner's outage) do not all come back together. A
-partner's ``Retry-After`` hint (RetryLaterError) wins when it is longer.
+partner's ``Retry-After`` hint (RetryLaterError) wins when it is longer, up to the
+same cap: the message retention is checked against the capped delays, so a longer hint
+could hide a message until SQS drops it, unrecorded.
 """
 
 from __future__ import annotations
@@ -49,11 +51,14 @@ def retry_delay(
     [10, 20, 40, 80, 160, 320, 640, 900]
     >>> [retry_delay(n, 10, 900, random=lambda: 0.999) for n in range(1, 9)]
     [5, 10, 20, 40, 80, 160, 320, 450]
+    >>> [retry_delay(1, 10, 900, random=lambda: 0.0, retry_after_seconds=s) for s in (60, 7200)]
+    [60, 900]
     """
     exponent = min(max(receive_count, 1) - 1, 16)
     exponential = min(max_seconds, base_seconds * (1 << exponent))
     jittered = exponential - int(random() * (exponential // 2 + 1))
-    return min(MAX_DELAY_SECONDS, max(jittered, retry_after_seconds or 0))
+    hint = min(max_seconds, retry_after_seconds or 0)
+    return min(MAX_DELAY_SECONDS, max(jittered, hint))
 
 
 def delay_retries(
